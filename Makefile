@@ -1,0 +1,35 @@
+# The README's commands. `make run` serves www/ with the most complete step;
+# `make test` installs what is missing, builds everything and runs every test.
+
+PRESET ?= default
+BUILD  := build/$(PRESET)
+PORT   ?= 8080
+# The last step that exists is the most complete one.
+LATEST := $(lastword $(sort $(wildcard step0*-*)))
+
+.PHONY: all build run test test-asan test-tsan deps clean
+
+all: build
+
+deps:
+	@tools/install-deps
+
+build: deps
+	cmake --preset $(PRESET)
+	cmake --build --preset $(PRESET) -j2
+
+run: build
+	@echo "serving www/ with $(LATEST) (Ctrl-C stops it)"
+	$(BUILD)/$(LATEST)/httpd --root www --port $(PORT)
+
+test: build
+	ctest --preset $(PRESET)
+
+# The same suite under the sanitizers (see README, "Sanitizers").
+test-asan:
+	$(MAKE) test PRESET=asan
+test-tsan:
+	$(MAKE) test PRESET=tsan
+
+clean:
+	rm -rf build

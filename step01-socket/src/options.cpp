@@ -1,0 +1,90 @@
+// Command-line parsing for step01. Accepts `--name value` and `--name=value`.
+// Introduced in step01.
+#include "options.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace {
+
+// Options that later steps introduce. step01 knows their names so it can say
+// where they arrive instead of "unknown option".
+struct LaterOption {
+    std::string_view name;
+    std::string_view step;
+};
+constexpr LaterOption kLaterOptions[] = {
+    {"--timeout", "step02"},
+    {"--threads", "step03"},
+    {"--pool-size", "step03"},
+    {"--cgi-dir", "step05"},
+    {"--cgi-timeout", "step05"},
+};
+
+ParseOutcome fail(std::string message) {
+    return ParseOutcome{std::nullopt, 2, "httpd: " + std::move(message)};
+}
+
+bool parse_port(std::string_view text, std::uint16_t& port) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value > 65535) return false;
+    port = static_cast<std::uint16_t>(value);
+    return true;
+}
+
+}  // namespace
+
+std::string usage_text() {
+    return "usage: httpd [--host ADDR] [--port N] [--root DIR] [--trace] [--help]\n"
+           "  --host ADDR   IPv4 address to listen on (default 127.0.0.1)\n"
+           "  --port N      TCP port; 0 picks a free one (default 8080)\n"
+           "  --root DIR    directory to serve (default www)\n"
+           "  --trace       print one line per event on stderr\n"
+           "  --help        show this help\n";
+}
+
+ParseOutcome parse_options(const std::vector<std::string>& args) {
+    Options options;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string_view arg = args[i];
+        std::string_view name = arg;
+        std::optional<std::string_view> inline_value;
+        if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+            name = arg.substr(0, eq);
+            inline_value = arg.substr(eq + 1);
+        }
+        // The value of an option that takes one: "--port=0" or "--port 0".
+        auto value = [&]() -> std::optional<std::string_view> {
+            if (inline_value) return inline_value;
+            if (i + 1 < args.size()) return std::string_view(args[++i]);
+            return std::nullopt;
+        };
+
+        if (name == "--help" || name == "-h") {
+            return ParseOutcome{std::nullopt, 0, usage_text()};
+        } else if (name == "--trace") {
+            options.trace = true;
+        } else if (name == "--host") {
+            auto v = value();
+            if (!v || v->empty()) return fail("--host needs an address");
+            options.host = std::string(*v);
+        } else if (name == "--port") {
+            auto v = value();
+            if (!v || !parse_port(*v, options.port))
+                return fail("--port needs a number from 0 to 65535");
+        } else if (name == "--root") {
+            auto v = value();
+            if (!v || v->empty()) return fail("--root needs a directory");
+            options.root = std::string(*v);
+        } else {
+            for (const auto& later : kLaterOptions) {
+                if (name == later.name)
+                    return fail(std::string(name) + " is not available in " STEP_ID
+                                " (it arrives in " + std::string(later.step) + ")");
+            }
+            return fail("unknown option '" + std::string(arg) + "' (see --help)");
+        }
+    }
+    return ParseOutcome{options, 0, {}};
+}

@@ -1,0 +1,53 @@
+// One thread per connection, every one of them joined. Introduced in step02.
+#include "connection_threads.hpp"
+
+#include <sys/socket.h>
+
+void ConnectionThreads::start(UniqueFd& client, Serve serve) {
+    std::lock_guard lock(mutex_);
+    const std::uint64_t id = next_id_++;
+    const int fd = client.get();
+    // The lock is held until the thread is registered, so finish() cannot
+    // look for this thread before it is in running_.
+    std::thread thread([this, id, fd, serve = std::move(serve)] {
+        UniqueFd owned(fd);
+        serve(fd);
+        finish(id, owned);
+    });
+    client.release();  // the thread exists: it owns the descriptor now
+    running_.emplace(id, Running{std::move(thread), fd});
+}
+
+void ConnectionThreads::finish(std::uint64_t id, UniqueFd& client) {
+    std::lock_guard lock(mutex_);
+    // Close under the lock: stop_all() never calls shutdown() on a number
+    // that was closed and perhaps reused by another open().
+    client.reset();
+    auto it = running_.find(id);
+    finished_.push_back(std::move(it->second.thread));
+    running_.erase(it);
+    if (running_.empty()) all_done_.notify_all();
+}
+
+void ConnectionThreads::join_finished() {
+    std::vector<std::thread> done;
+    {
+        std::lock_guard lock(mutex_);
+        done.swap(finished_);
+    }
+    for (auto& thread : done) thread.join();  // already exited: returns at once
+}
+
+void ConnectionThreads::stop_all() {
+    {
+        std::unique_lock lock(mutex_);
+        for (auto& [id, running] : running_) ::shutdown(running.fd, SHUT_RD);
+        all_done_.wait(lock, [this] { return running_.empty(); });
+    }
+    join_finished();
+}
+
+std::size_t ConnectionThreads::active() const {
+    std::lock_guard lock(mutex_);
+    return running_.size();
+}
