@@ -24,20 +24,14 @@ ParseOutcome fail(std::string message) {
     return ParseOutcome{std::nullopt, 2, "httpd: " + std::move(message)};
 }
 
-bool parse_seconds(std::string_view text, int& seconds) {
-    int value = 0;
+// A whole number in [low, high]; false on anything else ("8o", "-1", "").
+template <typename T>
+bool parse_number(std::string_view text, T low, T high, T& out) {
+    T value{};
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > 86400)
+    if (ec != std::errc() || end != text.data() + text.size() || value < low || value > high)
         return false;
-    seconds = value;
-    return true;
-}
-
-bool parse_port(std::string_view text, std::uint16_t& port) {
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value > 65535) return false;
-    port = static_cast<std::uint16_t>(value);
+    out = value;
     return true;
 }
 
@@ -80,7 +74,7 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
             options.host = std::string(*v);
         } else if (name == "--port") {
             auto v = value();
-            if (!v || !parse_port(*v, options.port))
+            if (!v || !parse_number<std::uint16_t>(*v, 0, 65535, options.port))
                 return fail("--port needs a number from 0 to 65535");
         } else if (name == "--root") {
             auto v = value();
@@ -88,7 +82,7 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
             options.root = std::string(*v);
         } else if (name == "--timeout") {
             auto v = value();
-            if (!v || !parse_seconds(*v, options.timeout_seconds))
+            if (!v || !parse_number(*v, 1, 86400, options.timeout_seconds))
                 return fail("--timeout needs a number of seconds from 1 to 86400");
         } else {
             for (const auto& later : kLaterOptions) {
