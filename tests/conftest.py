@@ -265,14 +265,22 @@ def docroot(tmp_path_factory):
 # Servers
 # --------------------------------------------------------------------------
 
+_reaper = serverproc.Reaper()
+
+
+def pytest_sessionfinish(session):
+    _reaper.reap(block=True)
+
+
 @pytest.fixture
 def start_server(target, docroot, tmp_path):
     """Factory: start_server(root=..., extra_args=[...]) -> ServerProcess.
 
     root=None uses the generated docroot; root=False passes no --root;
-    host=None passes no --host. Every
-    server started here is stopped at teardown (SIGTERM, bounded wait,
-    SIGKILL); one that exited on its own during the test is an error."""
+    host=None passes no --host. Every server started here is stopped at
+    teardown by its PID: SIGTERM now, then (in a Reaper, so the next test need
+    not wait) a bounded wait and SIGKILL. A server that exited on its own
+    during the test is reported as an error."""
     started = []
 
     def start(root=None, extra_args=(), host="127.0.0.1", port=0, cwd=None):
@@ -304,7 +312,7 @@ def start_server(target, docroot, tmp_path):
             srv.stopped = True
             srv._close_pipes()
         else:
-            srv.stop()
+            _reaper.add(srv)
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 

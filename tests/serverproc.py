@@ -118,9 +118,15 @@ class ServerProcess:
         return self.proc.returncode
 
     def stop(self):
-        """Teardown: SIGTERM, bounded wait, SIGKILL. Returns the exit status."""
+        """SIGTERM, bounded wait, SIGKILL. Returns the exit status."""
         self.terminate(signal.SIGTERM, STOP_TIMEOUT)
         return self.proc.returncode
+
+    def begin_stop(self):
+        """SIGTERM without waiting; a Reaper finishes the job."""
+        self.stopped = True
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
 
     def read_stdout_rest(self, timeout=2.0):
         """After exit: every stdout byte after the listening line."""
@@ -143,6 +149,38 @@ class ServerProcess:
         if self.proc.stdout is not None and not self.proc.stdout.closed:
             self.read_stdout_rest(timeout=0.5)
             self.proc.stdout.close()
+
+
+class Reaper:
+    """Finishes stops begun with begin_stop(): a server that exits is reaped,
+    one still running STOP_TIMEOUT seconds after its SIGTERM is SIGKILLed.
+    Teardown hands servers over so that a model whose stop waits for a poll
+    timeout (step03) does not add that wait to every test."""
+
+    def __init__(self):
+        self.pending = []  # (ServerProcess, kill deadline)
+
+    def add(self, srv):
+        srv.begin_stop()
+        self.pending.append((srv, time.monotonic() + STOP_TIMEOUT))
+        self.reap()
+
+    def reap(self, block=False):
+        still = []
+        for srv, deadline in self.pending:
+            if block and srv.proc.poll() is None:
+                try:
+                    srv.proc.wait(max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+            if srv.proc.poll() is None and time.monotonic() >= deadline:
+                srv.proc.kill()
+                srv.proc.wait(STOP_TIMEOUT)
+            if srv.proc.poll() is None:
+                still.append((srv, deadline))
+            else:
+                srv._close_pipes()
+        self.pending = still
 
 
 class StartError(AssertionError):

@@ -60,6 +60,7 @@ void RequestParser::reset() {
     header_bytes_ = 0;
     body_remaining_ = 0;
     empty_lines_ = 0;
+    trailer_count_ = 0;
     started_ = false;
     error_status_ = 0;
     error_reason_.clear();
@@ -83,13 +84,26 @@ std::size_t RequestParser::feed(std::string_view data) {
     return used;
 }
 
+// The longest the current line may be, not counting its CRLF.
 std::size_t RequestParser::line_limit() const {
     switch (state_) {
         case State::kRequestLine: return limits_.max_request_line;
         case State::kHeaderLine:
-        case State::kTrailerLine: return limits_.max_header_bytes - header_bytes_;
+        case State::kTrailerLine: {
+            std::size_t used = header_bytes_ + 2;  // what is counted, plus this line's CRLF
+            return used >= limits_.max_header_bytes ? 0 : limits_.max_header_bytes - used;
+        }
         default: return kMaxChunkSizeLine;
     }
+}
+
+void RequestParser::fail_line_too_long() {
+    if (state_ == State::kRequestLine)
+        fail(414, "request line longer than " + std::to_string(limits_.max_request_line) + " bytes");
+    else if (state_ == State::kHeaderLine || state_ == State::kTrailerLine)
+        fail(431, "header section larger than " + std::to_string(limits_.max_header_bytes) + " bytes");
+    else
+        fail(400, "chunk size line too long");
 }
 
 // Collects bytes up to the next LF, then hands the whole line to on_line().
@@ -98,15 +112,9 @@ std::size_t RequestParser::feed_line(std::string_view data) {
     std::size_t piece = lf == std::string_view::npos ? data.size() : lf;
     if (state_ == State::kRequestLine && !started_ && piece > 0 && data[0] != '\r')
         started_ = true;
-    if (line_.size() + piece > line_limit()) {
-        if (state_ == State::kRequestLine)
-            fail(414, "request line longer than " + std::to_string(limits_.max_request_line) +
-                          " bytes");
-        else if (state_ == State::kHeaderLine || state_ == State::kTrailerLine)
-            fail(431, "header section larger than " +
-                          std::to_string(limits_.max_header_bytes) + " bytes");
-        else
-            fail(400, "chunk size line too long");
+    const std::size_t limit = line_limit();
+    if (line_.size() + piece > limit + 1) {  // + 1: room for the CR of a CRLF
+        fail_line_too_long();
         return data.size();
     }
     line_.append(data.data(), piece);
@@ -115,7 +123,9 @@ std::size_t RequestParser::feed_line(std::string_view data) {
     // A line ends with CRLF; a bare LF is accepted too (RFC 9112 §2.2).
     std::string_view line = line_;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find('\r') != std::string_view::npos)
+    if (line.size() > limit)
+        fail_line_too_long();
+    else if (line.find('\r') != std::string_view::npos)
         fail(400, "bare CR inside a line");
     else
         on_line(line);
@@ -134,6 +144,7 @@ void RequestParser::on_line(std::string_view line) {
             return;
         case State::kHeaderLine:
             header_bytes_ += line.size() + 2;
+            if (header_bytes_ > limits_.max_header_bytes) return fail_line_too_long();
             if (line.empty())
                 finish_headers();
             else
@@ -148,11 +159,14 @@ void RequestParser::on_line(std::string_view line) {
             return;
         case State::kTrailerLine:  // trailer fields are read and ignored (§7.1.2)
             header_bytes_ += line.size() + 2;
+            if (header_bytes_ > limits_.max_header_bytes) return fail_line_too_long();
             if (line.empty()) {
                 state_ = State::kDone;
                 status_ = Status::kComplete;
             } else if (line.find(':') == std::string_view::npos) {
                 fail(400, "trailer line without a colon");
+            } else if (request_.headers.size() + ++trailer_count_ > limits_.max_header_count) {
+                fail(431, "more than " + std::to_string(limits_.max_header_count) + " header lines");
             }
             return;
         default:

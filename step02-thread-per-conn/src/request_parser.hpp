@@ -9,7 +9,7 @@
 //
 //   feed("GET / HT")        -> consumed 8,  status kNeedMore
 //   feed("TP/1.1\r\nHo")    -> consumed 10, status kNeedMore
-//   feed("st: a\r\n\r\nGET") -> consumed 10, status kComplete ("GET" left over)
+//   feed("st: a\r\n\r\nGET") -> consumed 9,  status kComplete ("GET" left over)
 //
 // One parser belongs to one connection and one thread at a time.
 #pragma once
@@ -68,6 +68,7 @@ private:
     void parse_chunk_size(std::string_view line);
     std::size_t line_limit() const;
     void fail(int status, std::string reason);
+    void fail_line_too_long();
 
     ParserLimits limits_;
     State state_ = State::kRequestLine;
@@ -77,6 +78,7 @@ private:
     std::size_t header_bytes_ = 0;  // bytes of the header section so far
     std::size_t body_remaining_ = 0;
     std::size_t empty_lines_ = 0;   // blank lines before the request line
+    std::size_t trailer_count_ = 0; // trailer lines after a chunked body
     bool started_ = false;
     int error_status_ = 0;
     std::string error_reason_;

@@ -1,0 +1,232 @@
+// The connection state machine: read, parse, handle, write, keep alive or
+// linger and close. Introduced in step03; the function names follow
+// libmicrohttpd's connection.c.
+#include "connection.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "socket_io.hpp"
+#include "trace.hpp"
+
+namespace {
+
+constexpr std::size_t kSendfileChunk = 1 << 20;       // bytes per sendfile() call
+constexpr auto kLingerTime = std::chrono::seconds(1);  // how long kLingering drains
+
+// Half the pool holds the read buffer, and the request head must fit it;
+// the other half holds the response head.
+std::size_t read_buffer_size(std::size_t pool_size) { return pool_size / 2; }
+
+ParserLimits limits_for_pool(std::size_t pool_size) {
+    ParserLimits limits;
+    limits.max_header_bytes = std::min(limits.max_header_bytes, read_buffer_size(pool_size));
+    limits.max_request_line = std::min(limits.max_request_line, read_buffer_size(pool_size));
+    return limits;
+}
+
+}  // namespace
+
+std::string_view completion_name(Completion reason) {
+    switch (reason) {
+        case Completion::kCompletedOk: return "completed-ok";
+        case Completion::kWithError: return "with-error";
+        case Completion::kClientAbort: return "client-abort";
+        case Completion::kTimedOut: return "timed-out";
+        case Completion::kDaemonShutdown: return "daemon-shutdown";
+    }
+    return "?";
+}
+
+Connection::Connection(UniqueFd socket, std::string peer, const ConnectionSettings& settings,
+                       const AccessHandler& handler, Clock::time_point now)
+    : socket_(std::move(socket)),
+      peer_(std::move(peer)),
+      settings_(settings),
+      handler_(handler),
+      pool_(settings.pool_size),  // MHD_pool_create
+      parser_(limits_for_pool(settings.pool_size)),
+      deadline_(now + settings.timeout) {
+    read_capacity_ = read_buffer_size(settings.pool_size);
+    read_buffer_ = pool_.allocate(read_capacity_);
+}
+
+void Connection::note(std::string_view event, std::string_view detail) const {
+    if (!trace_enabled()) return;
+    std::string line = "w" + std::to_string(settings_.worker_id) + " fd=" + std::to_string(fd());
+    if (!detail.empty()) {
+        line += ' ';
+        line += detail;
+    }
+    trace(event, line);
+}
+
+short Connection::poll_events() const {
+    switch (state_) {
+        case State::kReadingRequest:
+        case State::kLingering: return POLLIN;
+        case State::kWritingResponse: return POLLOUT;
+        case State::kClosed: return 0;
+    }
+    return 0;
+}
+
+// POLLIN: move what the kernel has into the read buffer (MHD's do_read).
+void Connection::handle_read(Clock::time_point now) {
+    if (state_ == State::kLingering) {  // discard what the client still sends
+        char sink[4096];
+        IoResult r = recv_some(fd(), sink, sizeof sink);
+        if (r.kind == IoResult::Kind::kPeerClosed || r.kind == IoResult::Kind::kError)
+            close(Completion::kCompletedOk);
+        return;
+    }
+    if (state_ != State::kReadingRequest || read_length_ == read_capacity_) return;
+    IoResult r = recv_some(fd(), read_buffer_ + read_length_, read_capacity_ - read_length_);
+    switch (r.kind) {
+        case IoResult::Kind::kDone:
+            read_length_ += r.bytes;
+            deadline_ = now + settings_.timeout;
+            note("read", "bytes=" + std::to_string(r.bytes));
+            return;
+        case IoResult::Kind::kWouldBlock: return;  // a spurious wake-up: poll again
+        case IoResult::Kind::kPeerClosed: return close(Completion::kClientAbort);
+        case IoResult::Kind::kError: return close(Completion::kWithError);
+    }
+}
+
+// After reading: parse what arrived and, once a request is complete, call
+// the access handler and prepare the response (MHD_connection_handle_idle,
+// which calls call_connection_handler).
+void Connection::handle_idle(Clock::time_point now) {
+    if (state_ != State::kReadingRequest || read_length_ == 0) return;
+    std::size_t used = parser_.feed(std::string_view(read_buffer_, read_length_));
+    // Keep unparsed bytes (the start of a pipelined request) at the front.
+    std::memmove(read_buffer_, read_buffer_ + used, read_length_ - used);
+    read_length_ -= used;
+
+    switch (parser_.status()) {
+        case RequestParser::Status::kNeedMore: return;
+        case RequestParser::Status::kError: {
+            note("process", "error " + std::to_string(parser_.error_status()) + " " +
+                                parser_.error_reason());
+            Response response = error_response(parser_.error_status(), parser_.error_reason());
+            response.close = true;  // framing is lost: where would the next request start?
+            request_failed_ = true;
+            return start_response(std::move(response), now);
+        }
+        case RequestParser::Status::kComplete: {
+            const Request& request = parser_.request();
+            Response response = handler_(request);
+            response.send_body = request.method != "HEAD";
+            response.close = response.close || !request.keep_alive;
+            response.keep_alive_header = request.keep_alive && request.version_minor == 0;
+            note("process", request.method + " " + request.target + " -> " +
+                                std::to_string(response.status));
+            return start_response(std::move(response), now);
+        }
+    }
+}
+
+// Lays the head (and a small in-memory body) out in the pool, then starts
+// writing at once: most responses leave in this very call.
+void Connection::start_response(Response response, Clock::time_point now) {
+    response_ = std::move(response);
+    std::string head = serialize_head(response_);
+    const bool inline_body = response_.send_body && !response_.file;
+    std::size_t length = head.size() + (inline_body ? response_.body.size() : 0);
+    char* out = pool_.allocate(length);
+    if (!out) {  // the head does not fit what is left of the pool
+        response_ = error_response(500, "response head larger than the memory pool");
+        response_.close = true;
+        head = serialize_head(response_);
+        length = head.size();
+        out = pool_.allocate(length);
+        if (!out) return close(Completion::kWithError);
+    }
+    std::memcpy(out, head.data(), head.size());
+    if (inline_body && length > head.size())
+        std::memcpy(out + head.size(), response_.body.data(), response_.body.size());
+    out_ = out;
+    out_length_ = length;
+    out_sent_ = 0;
+    file_offset_ = 0;
+    state_ = State::kWritingResponse;
+    deadline_ = now + settings_.timeout;
+    handle_write(now);
+}
+
+// POLLOUT: send what the socket takes; resume here on the next POLLOUT.
+void Connection::handle_write(Clock::time_point now) {
+    if (state_ != State::kWritingResponse) return;
+    const bool file_body = response_.send_body && response_.file;
+    while (out_sent_ < out_length_) {
+        IoResult r = send_some(fd(), out_ + out_sent_, out_length_ - out_sent_, file_body);
+        if (r.kind == IoResult::Kind::kWouldBlock) return;
+        if (r.kind != IoResult::Kind::kDone) return close(Completion::kWithError);
+        out_sent_ += r.bytes;
+        deadline_ = now + settings_.timeout;
+    }
+    if (file_body) {
+        while (static_cast<std::size_t>(file_offset_) < response_.file_size) {
+            std::size_t left = response_.file_size - static_cast<std::size_t>(file_offset_);
+            IoResult r = sendfile_some(fd(), response_.file.get(), file_offset_,
+                                       std::min(left, kSendfileChunk));
+            if (r.kind == IoResult::Kind::kWouldBlock) return;
+            if (r.kind != IoResult::Kind::kDone) return close(Completion::kWithError);
+            deadline_ = now + settings_.timeout;
+        }
+    }
+    note("write", "done bytes=" + std::to_string(out_sent_ + static_cast<std::size_t>(file_offset_)));
+    finish_response(now);
+}
+
+void Connection::finish_response(Clock::time_point now) {
+    const Completion reason = request_failed_ ? Completion::kWithError : Completion::kCompletedOk;
+    note("complete", "reason=" + std::string(completion_name(reason)));
+    const bool must_close = response_.close;
+    response_ = Response{};  // closes the file
+    if (must_close) {
+        // Tear down gently: FIN now, drain input for a moment, then close.
+        ::shutdown(fd(), SHUT_WR);
+        state_ = State::kLingering;
+        deadline_ = now + kLingerTime;
+        return;
+    }
+    start_next_request(now);
+}
+
+// Keep-alive: the pool is reset for the next request, keeping only bytes
+// already read of it (MHD_pool_reset), and those are parsed at once: a
+// pipelined request may be complete without any new POLLIN.
+void Connection::start_next_request(Clock::time_point now) {
+    read_buffer_ = pool_.reset(read_buffer_, read_length_, read_capacity_);
+    parser_.reset();
+    request_failed_ = false;
+    state_ = State::kReadingRequest;
+    deadline_ = now + settings_.timeout;
+    handle_idle(now);
+}
+
+void Connection::handle_timeout(Clock::time_point now) {
+    if (state_ == State::kClosed || now < deadline_) return;
+    if (state_ == State::kReadingRequest && parser_.started()) {
+        note("timeout", "mid-request: 408");
+        Response late = error_response(408, "request not completed in time");
+        late.close = true;
+        request_failed_ = true;
+        return start_response(std::move(late), now);
+    }
+    if (state_ == State::kLingering) return close(Completion::kCompletedOk);
+    close(Completion::kTimedOut);
+}
+
+void Connection::close(Completion reason) {
+    if (state_ == State::kClosed) return;
+    note("close", std::string("reason=") + std::string(completion_name(reason)));
+    state_ = State::kClosed;
+    response_ = Response{};
+    socket_.reset();
+}

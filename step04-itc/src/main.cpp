@@ -1,0 +1,72 @@
+// httpd, step03: parse the command line, start the worker pool with the
+// static-file handler, print the one "listening on" line, and wait for
+// SIGINT or SIGTERM. Everything else happens on the workers.
+// Introduced in step01, changed in step03.
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "errors.hpp"
+#include "options.hpp"
+#include "server.hpp"
+#include "static_files.hpp"
+#include "stop_signals.hpp"
+#include "trace.hpp"
+
+namespace {
+
+// One descriptor per connection: raise the soft limit (often 1024) to the
+// hard limit, so thousands of idle connections fit, as nginx's
+// worker_rlimit_nofile does.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    ParseOutcome parsed = parse_options(std::vector<std::string>(argv + 1, argv + argc));
+    if (!parsed.options) {
+        std::fputs(parsed.message.c_str(), parsed.exit_code == 0 ? stdout : stderr);
+        if (parsed.exit_code != 0) std::fputc('\n', stderr);
+        return parsed.exit_code;
+    }
+    const Options& options = *parsed.options;
+
+    // A client that leaves while we write must not kill the server (SIGPIPE's
+    // default action). send() also passes MSG_NOSIGNAL; this covers the rest.
+    std::signal(SIGPIPE, SIG_IGN);
+    // Before any thread starts, so that every thread inherits the mask.
+    block_stop_signals();
+    enable_trace(options.trace);
+    raise_descriptor_limit();
+
+    try {
+        // Static files are one access handler among possible others.
+        StaticFiles files(canonical_root(options.root));
+        ServerOptions server_options;
+        server_options.host = options.host;
+        server_options.port = options.port;
+        server_options.threads = options.threads;
+        server_options.pool_size = options.pool_size;
+        server_options.timeout_seconds = options.timeout_seconds;
+        Server server(server_options, [&files](const Request& request) { return files.handle(request); });
+
+        std::printf("listening on %s\n", server.url().c_str());
+        std::fflush(stdout);  // scripts and tests wait for this line
+        int signal = wait_for_stop_signal();
+        trace("stop", "signal " + std::to_string(signal) + ": waiting for the workers");
+        server.stop();
+    } catch (const StartupError& error) {
+        log_error(error.what());
+        return 1;
+    }
+    return 0;  // every worker joined, every connection closed
+}

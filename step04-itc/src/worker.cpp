@@ -1,0 +1,147 @@
+// The worker loop: poll, accept, call handlers, clean up. Introduced in
+// step03; the names follow libmicrohttpd's daemon.c.
+#include "worker.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "errors.hpp"
+#include "trace.hpp"
+
+namespace {
+
+// Without an inter-thread wake-up (that is step04), a sleeping worker only
+// notices a stop request when poll() returns: so it never sleeps longer.
+constexpr std::chrono::milliseconds kStopCheckInterval(1000);
+constexpr int kAcceptBatch = 8;  // accepts per wake-up, so a burst is not one per round
+constexpr std::chrono::milliseconds kAcceptPauseOnEmfile(100);
+
+std::string describe_peer(const sockaddr_in& addr) {
+    char ip[INET_ADDRSTRLEN] = "?";
+    ::inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip);
+    return std::string(ip) + ":" + std::to_string(ntohs(addr.sin_port));
+}
+
+}  // namespace
+
+Worker::Worker(int listen_fd, ConnectionSettings settings, const AccessHandler& handler,
+               const std::atomic<bool>& stop)
+    : listen_fd_(listen_fd), settings_(settings), handler_(handler), stop_(stop) {}
+
+void Worker::start() { thread_ = std::thread([this] { run(); }); }
+
+void Worker::join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+std::string Worker::name() const { return "w" + std::to_string(settings_.worker_id); }
+
+void Worker::run() {
+    trace("worker", name() + " started");
+    while (!stop_.load(std::memory_order_acquire)) {
+        poll_all();
+        cleanup_connections();
+    }
+    close_all_connections();
+    trace("worker", name() + " stopped");
+}
+
+std::optional<Clock::time_point> Worker::earliest_deadline() const {
+    std::optional<Clock::time_point> earliest;
+    for (const auto& connection : connections_)
+        if (!earliest || connection->deadline() < *earliest) earliest = connection->deadline();
+    return earliest;
+}
+
+void Worker::poll_all() {
+    // pollfd[0] is the listening socket (MHD's poll_listen); a negative fd
+    // makes poll() skip it while accepting is paused.
+    Clock::time_point now = Clock::now();
+    poll_set_.clear();
+    polled_.clear();
+    poll_set_.push_back({now < accept_paused_until_ ? -1 : listen_fd_, POLLIN, 0});
+    for (auto& connection : connections_) {
+        poll_set_.push_back({connection->fd(), connection->poll_events(), 0});
+        polled_.push_back(connection.get());
+    }
+    auto deadline = earliest_deadline();
+    if (now < accept_paused_until_ && (!deadline || accept_paused_until_ < *deadline))
+        deadline = accept_paused_until_;
+    int timeout = poll_timeout_ms(now, deadline, kStopCheckInterval);
+
+    int ready = ::poll(poll_set_.data(), poll_set_.size(), timeout);  // MHD_sys_poll_
+    if (ready < 0 && errno != EINTR) log_error(errno_message("poll"));
+    now = Clock::now();
+    trace("poll", name() + " ready=" + std::to_string(std::max(ready, 0)) +
+                      " connections=" + std::to_string(connections_.size()));
+
+    if (ready > 0 && (poll_set_[0].revents & POLLIN)) accept_connection(now);
+    for (std::size_t i = 0; ready > 0 && i < polled_.size(); ++i) {
+        short revents = poll_set_[i + 1].revents;
+        if (revents != 0) call_handlers(*polled_[i], revents, now);
+    }
+    for (auto& connection : connections_) connection->handle_timeout(now);
+}
+
+// The listening socket is readable: take the waiting clients. Several
+// workers may race for the same one; the losers get EAGAIN, which is normal.
+void Worker::accept_connection(Clock::time_point now) {
+    for (int i = 0; i < kAcceptBatch; ++i) {
+        sockaddr_in peer{};
+        socklen_t len = sizeof peer;
+        UniqueFd socket(::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
+                                  SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!socket) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // another worker won
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            log_error(errno_message(name() + " accept"));
+            if (errno == EMFILE || errno == ENFILE) {
+                // Out of descriptors: the client stays queued and the socket
+                // stays readable. Stop polling it for a moment, or every
+                // worker would spin on it.
+                accept_paused_until_ = now + kAcceptPauseOnEmfile;
+            }
+            return;
+        }
+        std::string who = describe_peer(peer);
+        trace("accept", name() + " fd=" + std::to_string(socket.get()) + " peer=" + who);
+        add_connection(std::move(socket), std::move(who), now);
+    }
+}
+
+// internal_add_connection: allocate the connection and its pool, link it
+// into this worker's list, and report it started.
+void Worker::add_connection(UniqueFd socket, std::string peer, Clock::time_point now) {
+    connections_.push_front(
+        std::make_unique<Connection>(std::move(socket), std::move(peer), settings_, handler_, now));
+    trace("add", name() + " fd=" + std::to_string(connections_.front()->fd()) + " started, " +
+                     std::to_string(connections_.size()) + " connections");
+}
+
+// call_handlers: read when readable, then process (idle), write when writable.
+void Worker::call_handlers(Connection& connection, short revents, Clock::time_point now) {
+    if (revents & POLLNVAL) return connection.close(Completion::kWithError);
+    if (revents & (POLLIN | POLLHUP | POLLERR)) {
+        // POLLHUP/POLLERR: recv() reports what happened (0 or an errno).
+        connection.handle_read(now);
+        connection.handle_idle(now);
+    }
+    if (revents & (POLLOUT | POLLHUP | POLLERR)) connection.handle_write(now);
+}
+
+// MHD_cleanup_connections: free what closed during this round.
+void Worker::cleanup_connections() {
+    std::size_t freed = connections_.remove_if(
+        [](const std::unique_ptr<Connection>& connection) { return connection->closed(); });
+    if (freed > 0)
+        trace("cleanup", name() + " freed=" + std::to_string(freed) +
+                             " connections=" + std::to_string(connections_.size()));
+}
+
+void Worker::close_all_connections() {
+    for (auto& connection : connections_) connection->close(Completion::kDaemonShutdown);
+    connections_.clear();
+}
