@@ -81,3 +81,26 @@ def test_thread_per_conn_threads_are_reclaimed_after_many_connections(server):
                message=f"threads {server.threads()} did not return to {baseline_threads}")
     wait_until(lambda: server.fds() == baseline_fds, 10,
                message=f"fds {server.fds()} did not return to {baseline_fds}")
+
+
+@pytest.mark.cap("pool")
+def test_pool_thread_count_is_set_by_threads_not_by_clients(start_server):
+    """step03 on: N workers serve every connection; more clients add no thread."""
+    small = start_server(extra_args=["--threads", "2"])
+    large = start_server(extra_args=["--threads", "5"])
+    assert large.threads() - small.threads() == 3, (small.threads(), large.threads())
+    baseline = small.threads()
+    conns = []
+    try:
+        for i in range(30):
+            conn = small.connect()
+            conns.append(conn)
+            assert conn.request(build(f"/par/f{i:02d}.txt")).status == 200
+            if i % 2:
+                conn.send(HALF)
+        assert small.threads() == baseline, "threads grew with the clients"
+        assert small.get("/page.html", timeout=5).status == 200
+    finally:
+        for conn in conns:
+            conn.close()
+    assert small.threads() == baseline

@@ -4,12 +4,12 @@
 #include <algorithm>
 
 int poll_timeout_ms(Clock::time_point now, std::optional<Clock::time_point> earliest_deadline,
-                    std::chrono::milliseconds cap) {
-    auto wait = cap;
+                    std::optional<std::chrono::milliseconds> cap) {
+    std::optional<std::chrono::milliseconds> wait = cap;
     if (earliest_deadline) {
         if (*earliest_deadline <= now) return 0;
         auto left = std::chrono::ceil<std::chrono::milliseconds>(*earliest_deadline - now);
-        wait = std::min(wait, left);
+        wait = wait ? std::min(*wait, left) : left;
     }
-    return static_cast<int>(wait.count());
+    return wait ? static_cast<int>(wait->count()) : -1;
 }

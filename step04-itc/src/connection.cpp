@@ -69,6 +69,7 @@ short Connection::poll_events() const {
         case State::kReadingRequest:
         case State::kLingering: return POLLIN;
         case State::kWritingResponse: return POLLOUT;
+        case State::kSuspended:  // parked: not polled at all
         case State::kClosed: return 0;
     }
     return 0;
@@ -119,15 +120,50 @@ void Connection::handle_idle(Clock::time_point now) {
         }
         case RequestParser::Status::kComplete: {
             const Request& request = parser_.request();
-            Response response = handler_(request);
-            response.send_body = request.method != "HEAD";
-            response.close = response.close || !request.keep_alive;
-            response.keep_alive_header = request.keep_alive && request.version_minor == 0;
-            note("process", request.method + " " + request.target + " -> " +
-                                std::to_string(response.status));
-            return start_response(std::move(response), now);
+            RequestContext context(this, *settings_.resume_queue);
+            Response response = handler_(request, context);
+            if (context.handle()) {  // MHD_suspend_connection: answer later
+                suspension_ = context.handle();
+                state_ = State::kSuspended;
+                note("suspend", request.method + " " + request.target);
+                return;
+            }
+            return dispatch(std::move(response), now);
         }
     }
+}
+
+// The handler's answer to a complete request: HEAD, keep-alive, trace.
+void Connection::dispatch(Response response, Clock::time_point now) {
+    const Request& request = parser_.request();
+    response.send_body = request.method != "HEAD";
+    response.close = response.close || !request.keep_alive || closing_;
+    response.keep_alive_header = !response.close && request.version_minor == 0;
+    note("process", request.method + " " + request.target + " -> " +
+                        std::to_string(response.status));
+    start_response(std::move(response), now);
+}
+
+void Connection::resume(Response response, Clock::time_point now) {
+    if (state_ != State::kSuspended) return;
+    suspension_.reset();
+    note("resume");
+    dispatch(std::move(response), now);
+}
+
+void Connection::begin_shutdown(Clock::time_point now) {
+    closing_ = true;
+    if (state_ == State::kSuspended) {
+        // libmicrohttpd refuses to stop with suspended connections; here
+        // the parked request gets an answer instead of silence.
+        if (suspension_) suspension_->detach();
+        suspension_.reset();
+        state_ = State::kReadingRequest;  // so that dispatch() may answer
+        note("resume", "server stopping: 503");
+        return dispatch(error_response(503, "server is stopping"), now);
+    }
+    if (state_ == State::kReadingRequest && !parser_.started() && read_length_ == 0)
+        close(Completion::kDaemonShutdown);  // idle between requests: nothing to finish
 }
 
 // Lays the head (and a small in-memory body) out in the pool, then starts
@@ -186,7 +222,7 @@ void Connection::handle_write(Clock::time_point now) {
 void Connection::finish_response(Clock::time_point now) {
     const Completion reason = request_failed_ ? Completion::kWithError : Completion::kCompletedOk;
     note("complete", "reason=" + std::string(completion_name(reason)));
-    const bool must_close = response_.close;
+    const bool must_close = response_.close || closing_;
     response_ = Response{};  // closes the file
     if (must_close) {
         // Tear down gently: FIN now, drain input for a moment, then close.
@@ -211,7 +247,7 @@ void Connection::start_next_request(Clock::time_point now) {
 }
 
 void Connection::handle_timeout(Clock::time_point now) {
-    if (state_ == State::kClosed || now < deadline_) return;
+    if (state_ == State::kClosed || state_ == State::kSuspended || now < deadline_) return;
     if (state_ == State::kReadingRequest && parser_.started()) {
         note("timeout", "mid-request: 408");
         Response late = error_response(408, "request not completed in time");
@@ -226,6 +262,8 @@ void Connection::handle_timeout(Clock::time_point now) {
 void Connection::close(Completion reason) {
     if (state_ == State::kClosed) return;
     note("close", std::string("reason=") + std::string(completion_name(reason)));
+    if (suspension_) suspension_->detach();  // a later resume() finds nothing
+    suspension_.reset();
     state_ = State::kClosed;
     response_ = Response{};
     socket_.reset();

@@ -13,6 +13,10 @@
 //   kClosed <-- drained or late -- kLingering <-- Connection: close ----+
 //                                  (FIN sent, input drained, RFC 9112 §9.6)
 //
+// step04 adds kSuspended: the handler parked the request (not polled, no
+// deadline) until another thread resumes it with a response, which goes
+// to kWritingResponse.
+//
 // Every state has a deadline (--timeout); the worker closes a connection
 // whose deadline passed. All methods run on the owning worker's thread.
 #pragma once
@@ -29,11 +33,13 @@
 #include "memory_pool.hpp"
 #include "poll_timeout.hpp"
 #include "request_parser.hpp"
+#include "suspension.hpp"
 #include "unique_fd.hpp"
 
 // The application's request handler (libmicrohttpd: MHD_AccessHandlerCallback).
-// Called on worker threads, concurrently: it must be thread-safe.
-using AccessHandler = std::function<Response(const Request&)>;
+// Called on worker threads, concurrently: it must be thread-safe. Through
+// the context it may suspend the connection and answer later (step04).
+using AccessHandler = std::function<Response(const Request&, RequestContext&)>;
 
 // Why a request or connection ended (libmicrohttpd: enum
 // MHD_RequestTerminationCode, reported by notify_completed).
@@ -51,19 +57,24 @@ struct ConnectionSettings {
     std::chrono::seconds timeout{15};
     std::size_t pool_size = 32 * 1024;
     int worker_id = 0;
+    ResumeQueue* resume_queue = nullptr;  // the worker's, for suspended connections (step04)
 };
 
 class Connection {
 public:
-    enum class State { kReadingRequest, kWritingResponse, kLingering, kClosed };
+    enum class State { kReadingRequest, kSuspended, kWritingResponse, kLingering, kClosed };
 
     // internal_add_connection: takes the accepted socket, creates the pool.
     Connection(UniqueFd socket, std::string peer, const ConnectionSettings& settings,
                const AccessHandler& handler, Clock::time_point now);
+    ~Connection() { close(Completion::kDaemonShutdown); }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
 
     int fd() const { return socket_.get(); }
     State state() const { return state_; }
     bool closed() const { return state_ == State::kClosed; }
+    bool suspended() const { return state_ == State::kSuspended; }
     short poll_events() const;  // POLLIN or POLLOUT, by state
     Clock::time_point deadline() const { return deadline_; }
     const MemoryPool& pool() const { return pool_; }
@@ -74,7 +85,13 @@ public:
     void handle_timeout(Clock::time_point now);
     void close(Completion reason);             // MHD_connection_close_
 
+    // MHD_resume_connection, on the worker: write the response handed over.
+    void resume(Response response, Clock::time_point now);
+    // The server is stopping: close if idle, else close after this response.
+    void begin_shutdown(Clock::time_point now);
+
 private:
+    void dispatch(Response response, Clock::time_point now);
     void start_response(Response response, Clock::time_point now);
     void finish_response(Clock::time_point now);
     void start_next_request(Clock::time_point now);
@@ -102,4 +119,6 @@ private:
     std::size_t out_sent_ = 0;
     off_t file_offset_ = 0;
     bool request_failed_ = false;  // the response answers a malformed request
+    bool closing_ = false;         // server stopping: close after the response
+    ResumeHandle suspension_;      // while kSuspended
 };

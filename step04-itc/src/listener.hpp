@@ -18,6 +18,10 @@ public:
     Listener(const std::string& host, std::uint16_t port);
 
     int fd() const { return fd_.get(); }
+
+    // Gives the socket away (MHD_quiesce_daemon returns it to the caller);
+    // the Listener no longer owns it. Changed in step04.
+    UniqueFd release() { return std::move(fd_); }
     std::uint16_t port() const { return port_; }
     const std::string& host() const { return host_; }
 

@@ -1,7 +1,9 @@
-// httpd, step03: parse the command line, start the worker pool with the
-// static-file handler, print the one "listening on" line, and wait for
-// SIGINT or SIGTERM. Everything else happens on the workers.
-// Introduced in step01, changed in step03.
+// httpd, step04: parse the command line, start the worker pool with the
+// demo API and the static-file handler, print the one "listening on" line,
+// then sleep on a Waker that signals activate: SIGUSR1 quiesces, SIGINT or
+// SIGTERM stops. Everything else happens on the workers.
+// Introduced in step01, changed in step03 and step04.
+#include <poll.h>
 #include <sys/resource.h>
 
 #include <csignal>
@@ -12,6 +14,7 @@
 #include "errors.hpp"
 #include "options.hpp"
 #include "server.hpp"
+#include "demo_api.hpp"
 #include "static_files.hpp"
 #include "stop_signals.hpp"
 #include "trace.hpp"
@@ -43,26 +46,43 @@ int main(int argc, char** argv) {
     // A client that leaves while we write must not kill the server (SIGPIPE's
     // default action). send() also passes MSG_NOSIGNAL; this covers the rest.
     std::signal(SIGPIPE, SIG_IGN);
-    // Before any thread starts, so that every thread inherits the mask.
-    block_stop_signals();
+    // Before any thread starts, so that every thread inherits the mask and
+    // only the main thread takes these signals.
+    block_control_signals();
     enable_trace(options.trace);
     raise_descriptor_limit();
 
     try {
-        // Static files are one access handler among possible others.
         StaticFiles files(canonical_root(options.root));
+        DemoApi api;  // outlives the server: parked requests may still point at it
         ServerOptions server_options;
         server_options.host = options.host;
         server_options.port = options.port;
         server_options.threads = options.threads;
         server_options.pool_size = options.pool_size;
         server_options.timeout_seconds = options.timeout_seconds;
-        Server server(server_options, [&files](const Request& request) { return files.handle(request); });
+        Server server(server_options, [&](const Request& request, RequestContext& context) {
+            if (auto reply = api.handle(request, context)) return std::move(*reply);
+            return files.handle(request);
+        });
 
+        Waker control;  // the main thread's own ITC, activated by signals
+        route_control_signals_to(control);
         std::printf("listening on %s\n", server.url().c_str());
         std::fflush(stdout);  // scripts and tests wait for this line
-        int signal = wait_for_stop_signal();
-        trace("stop", "signal " + std::to_string(signal) + ": waiting for the workers");
+
+        for (;;) {
+            pollfd pfd{control.poll_fd(), POLLIN, 0};
+            if (::poll(&pfd, 1, -1) <= 0) continue;  // EINTR: a signal; look again
+            std::string reasons = control.clear();
+            if (reasons.find('q') != std::string::npos) {
+                UniqueFd listening = server.quiesce();
+                if (listening) log_error("quiesced (SIGUSR1): no longer accepting connections");
+                // Closing it makes the kernel refuse new clients at once.
+            }
+            if (reasons.find('e') != std::string::npos) break;
+        }
+        trace("stop", "stopping the workers");
         server.stop();
     } catch (const StartupError& error) {
         log_error(error.what());

@@ -1,19 +1,21 @@
-// Server: step03's model, libmicrohttpd's internal polling thread pool, with
-// a small embedding API like libmicrohttpd's: start it with options and an
-// access handler, stop it.
+// Server: step04's model, libmicrohttpd's internal polling thread pool with
+// an inter-thread communication channel (ITC) in every worker, and a small
+// embedding API like libmicrohttpd's.
 //
 //   MHD_start_daemon_va                       Server::Server
 //     socket, setsockopt, bind, listen          Listener (non-blocking)
 //     for each of N workers:                    for each of N workers:
 //       copy the daemon's settings                ConnectionSettings copy
+//       MHD_itc_init_                             Waker (in Worker)
 //       MHD_create_named_thread_(                 Worker::start() runs
 //         MHD_select_thread)                        Worker::run()
-//   MHD_stop_daemon                           Server::stop()
+//   MHD_quiesce_daemon     ("q")              Server::quiesce()
+//   MHD_add_connection     ("n")              Server::add_connection()
+//   MHD_stop_daemon        ("e")              Server::stop()
 //
-// Introduced in step01, changed in step03 (the thread pool).
+// Introduced in step01, changed in step03 (the pool) and step04 (the ITC).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -40,19 +42,32 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    std::uint16_t port() const { return listener_.port(); }
+    std::uint16_t port() const { return port_; }
     std::string url() const;
 
-    // Asks every worker to stop and joins them. Without a way to wake a
-    // worker's poll(), each one notices only when its poll() times out:
-    // this call can take up to a second. Call from one thread (not a worker).
+    // MHD_stop_daemon: wakes every worker ("e") at once. Idle connections
+    // close now; requests in flight get their response (within a grace
+    // period), then every worker is joined. Any thread but a worker.
     void stop();
+
+    // MHD_quiesce_daemon: every worker stops accepting ("q") and confirms;
+    // then the listening socket is handed back (the caller may close it, so
+    // that new clients are refused, or give it to a new server). Existing
+    // connections are still served. Any thread but a worker; once.
+    UniqueFd quiesce();
+
+    // MHD_add_connection: serve a socket accepted elsewhere. It goes to the
+    // workers in turn, each woken with "n". Any thread but a worker.
+    void add_connection(UniqueFd socket, std::string peer);
 
 private:
     Listener listener_;
+    std::uint16_t port_;
+    std::string host_;
     AccessHandler handler_;
-    std::atomic<bool> stop_requested_{false};
+    PoolControl control_;
     std::vector<std::unique_ptr<Worker>> workers_;
+    std::size_t next_worker_ = 0;  // round robin for add_connection
 };
 
 // The canonical path of --root; throws StartupError if it is not a directory.

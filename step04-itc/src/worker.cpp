@@ -1,5 +1,6 @@
-// The worker loop: poll, accept, call handlers, clean up. Introduced in
-// step03; the names follow libmicrohttpd's daemon.c.
+// The worker loop: poll, accept, wake-ups, call handlers, clean up.
+// Introduced in step03, changed in step04; the names follow libmicrohttpd's
+// daemon.c.
 #include "worker.hpp"
 
 #include <arpa/inet.h>
@@ -13,9 +14,8 @@
 
 namespace {
 
-// Without an inter-thread wake-up (that is step04), a sleeping worker only
-// notices a stop request when poll() returns: so it never sleeps longer.
-constexpr std::chrono::milliseconds kStopCheckInterval(1000);
+// How long a stopping worker lets in-flight requests finish.
+constexpr std::chrono::seconds kStopGrace(5);
 constexpr int kAcceptBatch = 8;  // accepts per wake-up, so a burst is not one per round
 constexpr std::chrono::milliseconds kAcceptPauseOnEmfile(100);
 
@@ -28,8 +28,14 @@ std::string describe_peer(const sockaddr_in& addr) {
 }  // namespace
 
 Worker::Worker(int listen_fd, ConnectionSettings settings, const AccessHandler& handler,
-               const std::atomic<bool>& stop)
-    : listen_fd_(listen_fd), settings_(settings), handler_(handler), stop_(stop) {}
+               PoolControl& control)
+    : listen_fd_(listen_fd),
+      settings_(settings),
+      handler_(handler),
+      control_(control),
+      resume_queue_([this] { waker_.activate('r'); }) {
+    settings_.resume_queue = &resume_queue_;
+}
 
 void Worker::start() { thread_ = std::thread([this] { run(); }); }
 
@@ -39,9 +45,17 @@ void Worker::join() {
 
 std::string Worker::name() const { return "w" + std::to_string(settings_.worker_id); }
 
+void Worker::hand_over(UniqueFd socket, std::string peer) {
+    {
+        std::lock_guard lock(incoming_mutex_);
+        incoming_.emplace_back(std::move(socket), std::move(peer));
+    }
+    waker_.activate('n');  // after the change: the worker cannot miss it
+}
+
 void Worker::run() {
     trace("worker", name() + " started");
-    while (!stop_.load(std::memory_order_acquire)) {
+    while (!finished(Clock::now())) {
         poll_all();
         cleanup_connections();
     }
@@ -49,28 +63,42 @@ void Worker::run() {
     trace("worker", name() + " stopped");
 }
 
+// A stopping worker is done when its last connection closed, or when the
+// grace period for in-flight requests is over.
+bool Worker::finished(Clock::time_point now) const {
+    return stopping_ && (connections_.empty() || now >= drain_deadline_);
+}
+
 std::optional<Clock::time_point> Worker::earliest_deadline() const {
     std::optional<Clock::time_point> earliest;
-    for (const auto& connection : connections_)
+    if (stopping_) earliest = drain_deadline_;
+    for (const auto& connection : connections_) {
+        if (connection->suspended()) continue;  // parked: no deadline
         if (!earliest || connection->deadline() < *earliest) earliest = connection->deadline();
+    }
     return earliest;
 }
 
 void Worker::poll_all() {
-    // pollfd[0] is the listening socket (MHD's poll_listen); a negative fd
-    // makes poll() skip it while accepting is paused.
+    // pollfd[0] is the listening socket (MHD's poll_listen), pollfd[1] the
+    // Waker; a negative fd makes poll() skip the listening socket while
+    // accepting is paused or over.
     Clock::time_point now = Clock::now();
+    const bool listen = accepting_ && now >= accept_paused_until_;
     poll_set_.clear();
     polled_.clear();
-    poll_set_.push_back({now < accept_paused_until_ ? -1 : listen_fd_, POLLIN, 0});
+    poll_set_.push_back({listen ? listen_fd_ : -1, POLLIN, 0});
+    poll_set_.push_back({waker_.poll_fd(), POLLIN, 0});
     for (auto& connection : connections_) {
+        if (connection->suspended()) continue;  // parked until resumed
         poll_set_.push_back({connection->fd(), connection->poll_events(), 0});
         polled_.push_back(connection.get());
     }
     auto deadline = earliest_deadline();
-    if (now < accept_paused_until_ && (!deadline || accept_paused_until_ < *deadline))
+    if (accepting_ && !listen && (!deadline || accept_paused_until_ < *deadline))
         deadline = accept_paused_until_;
-    int timeout = poll_timeout_ms(now, deadline, kStopCheckInterval);
+    // No cap: with nothing due, poll() sleeps until a client or the Waker.
+    int timeout = poll_timeout_ms(now, deadline, std::nullopt);
 
     int ready = ::poll(poll_set_.data(), poll_set_.size(), timeout);  // MHD_sys_poll_
     if (ready < 0 && errno != EINTR) log_error(errno_message("poll"));
@@ -78,12 +106,55 @@ void Worker::poll_all() {
     trace("poll", name() + " ready=" + std::to_string(std::max(ready, 0)) +
                       " connections=" + std::to_string(connections_.size()));
 
-    if (ready > 0 && (poll_set_[0].revents & POLLIN)) accept_connection(now);
+    if (ready > 0 && (poll_set_[1].revents & POLLIN)) handle_wakeup(now);
+    if (ready > 0 && accepting_ && (poll_set_[0].revents & POLLIN)) accept_connection(now);
     for (std::size_t i = 0; ready > 0 && i < polled_.size(); ++i) {
-        short revents = poll_set_[i + 1].revents;
-        if (revents != 0) call_handlers(*polled_[i], revents, now);
+        short revents = poll_set_[i + 2].revents;
+        if (revents != 0 && !polled_[i]->closed()) call_handlers(*polled_[i], revents, now);
     }
     for (auto& connection : connections_) connection->handle_timeout(now);
+}
+
+// The Waker fired: clear it first, then look at everything it may stand
+// for. The letters are only for the trace (MHD_itc_clear_ does not read
+// them either): acting on the state, not the message, is what makes a
+// lost or merged wake-up harmless.
+void Worker::handle_wakeup(Clock::time_point now) {
+    std::string reasons = waker_.clear();
+    trace("itc", name() + " clear reasons=" + reasons);
+
+    if (control_.stop.load() && !stopping_) {  // "e"
+        stopping_ = true;
+        accepting_ = false;
+        drain_deadline_ = now + kStopGrace;
+        trace("stop", name() + " finishing " + std::to_string(connections_.size()) +
+                          " connections");
+        for (auto& connection : connections_) connection->begin_shutdown(now);
+    }
+    if (control_.quiesce.load() && !quiesced_) {  // "q"
+        // From now on this worker never touches the listening socket; the
+        // Server hands it back once every worker has said so.
+        quiesced_ = true;
+        accepting_ = false;
+        trace("quiesce", name() + " no longer accepting");
+        std::lock_guard lock(control_.mutex);
+        ++control_.quiesced_workers;
+        control_.changed.notify_all();
+    }
+    std::vector<std::pair<UniqueFd, std::string>> incoming;  // "n"
+    {
+        std::lock_guard lock(incoming_mutex_);
+        incoming.swap(incoming_);
+    }
+    for (auto& [socket, peer] : incoming) {
+        trace("add", name() + " handed over fd=" + std::to_string(socket.get()));
+        add_connection(std::move(socket), std::move(peer), now);
+        if (stopping_) connections_.front()->begin_shutdown(now);
+    }
+    for (auto& handle : resume_queue_.take_all()) {  // "r"
+        auto [connection, response] = handle->take();
+        if (connection) connection->resume(std::move(response), now);
+    }
 }
 
 // The listening socket is readable: take the waiting clients. Several
@@ -124,6 +195,7 @@ void Worker::add_connection(UniqueFd socket, std::string peer, Clock::time_point
 // call_handlers: read when readable, then process (idle), write when writable.
 void Worker::call_handlers(Connection& connection, short revents, Clock::time_point now) {
     if (revents & POLLNVAL) return connection.close(Completion::kWithError);
+    if (connection.suspended()) return;
     if (revents & (POLLIN | POLLHUP | POLLERR)) {
         // POLLHUP/POLLERR: recv() reports what happened (0 or an errno).
         connection.handle_read(now);
