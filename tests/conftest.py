@@ -135,19 +135,16 @@ def _select_targets(config):
     return targets, why_none
 
 
-_targets_key = pytest.StashKey()
-
-
 def pytest_configure(config):
     config.addinivalue_line("markers",
                             "cap(name, ...): the capabilities a test needs (tests/steps.py)")
     config.addinivalue_line("markers",
                             "without_cap(name): skip against servers that have this capability")
-    config.stash[_targets_key] = _select_targets(config)
+    config.httpd_targets = _select_targets(config)
 
 
 def pytest_report_header(config):
-    targets, why_none = config.stash[_targets_key]
+    targets, why_none = config.httpd_targets
     if not targets:
         return [f"httpd: {why_none}"]
     return [f"httpd: {t.id}: {t.binary} caps={','.join(sorted(t.caps))}" for t in targets]
@@ -156,7 +153,7 @@ def pytest_report_header(config):
 def pytest_generate_tests(metafunc):
     if "target" not in metafunc.fixturenames:
         return
-    targets, why_none = metafunc.config.stash[_targets_key]
+    targets, why_none = metafunc.config.httpd_targets
     if targets:
         metafunc.parametrize("target", targets, ids=[t.id for t in targets])
     else:
@@ -294,7 +291,11 @@ def start_server(target, docroot, tmp_path):
         try:
             srv = serverproc.launch(target.binary, args, stderr_path, cwd=cwd)
         except serverproc.StartError as e:
-            pytest.fail(str(e), pytrace=False)
+            failure = str(e)
+        else:
+            failure = None
+        if failure:
+            pytest.fail(failure, pytrace=False)
         started.append(srv)
         return srv
 

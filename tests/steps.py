@@ -14,10 +14,10 @@ CAPS = {
     "timeout": "an idle connection is closed after --timeout seconds",
     "graceful_stop": "SIGTERM and SIGINT stop the server with exit status 0",
     "thread_per_conn": "model: one thread per open connection, joined when it ends",
-    # Room for the later steps (no test uses them yet).
+    # The later steps' models and features.
     "pool": "model: N worker threads poll the listen socket and their connections",
     "itc": "model: an inter-thread wake-up in every worker's poll set",
-    "cgi": "CGI/1.1 programs under --cgi-dir",
+    "cgi": "CGI/1.1 programs under --cgi-dir (no tests yet)",
 }
 
 # Capabilities that describe a server *model*. A later step drops them on
@@ -35,7 +35,6 @@ STEPS = {
         "caps": {"basic", "keepalive", "concurrent", "timeout", "graceful_stop",
                  "thread_per_conn"},
     },
-    # Planned: edit these when the step lands.
     3: {
         "dir": "step03-poll-pool",
         "caps": {"basic", "keepalive", "concurrent", "timeout", "graceful_stop",
@@ -46,6 +45,7 @@ STEPS = {
         "caps": {"basic", "keepalive", "concurrent", "timeout", "graceful_stop",
                  "pool", "itc"},
     },
+    # Planned: check this set when the step lands.
     5: {
         "dir": "step05-cgi",
         "caps": {"basic", "keepalive", "concurrent", "timeout", "graceful_stop",

@@ -1,6 +1,8 @@
 """Model tests: each asserts the documented behaviour of a server model,
 its limits included (step01 does serialise its clients)."""
 
+import os
+import signal
 import time
 
 import pytest
@@ -104,3 +106,42 @@ def test_pool_thread_count_is_set_by_threads_not_by_clients(start_server):
         for conn in conns:
             conn.close()
     assert small.threads() == baseline
+
+
+def _context_switches(pid):
+    """Voluntary plus involuntary context switches of all the process's threads."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass  # a thread that just ended
+    return total
+
+
+@pytest.mark.cap("itc")
+def test_itc_stop_is_immediate(server):
+    """step04 on: SIGTERM wakes every worker through its ITC; no poll timeout
+    to wait for, even with an idle keep-alive client."""
+    with server.connect() as conn:
+        assert conn.request(build("/page.html")).status == 200
+        start = time.monotonic()
+        rc = server.terminate(signal.SIGTERM, timeout=5)
+        elapsed = time.monotonic() - start
+        assert rc == 0, rc
+    assert elapsed < 0.5, f"stop took {elapsed:.2f} s"
+
+
+@pytest.mark.cap("itc")
+def test_itc_idle_workers_do_not_wake_up(server):
+    """step04 on: with nothing to do, no worker wakes (no periodic poll timeout)."""
+    with server.connect() as conn:
+        assert conn.request(build("/page.html")).status == 200
+        time.sleep(0.2)  # let the response's last wake-ups settle (not synchronisation)
+        before = _context_switches(server.pid)
+        time.sleep(1.2)  # the observation window
+        woke = _context_switches(server.pid) - before
+    assert woke <= 1, f"{woke} wake-ups in 1.2 s of idleness"

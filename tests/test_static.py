@@ -3,6 +3,7 @@ symlinks, binary and large bodies, and the repository's own www/."""
 
 import email.utils
 import hashlib
+import os
 import re
 import time
 from datetime import datetime, timezone
@@ -182,6 +183,18 @@ def test_fifo_is_forbidden_and_does_not_block(server):
     resp = server.get("/fifo", timeout=5)
     assert resp.status == 403, resp
     assert server.get("/page.html").status == 200
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a mode-000 file")
+def test_unreadable_file_is_forbidden(start_server, tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    locked = root / "locked.txt"
+    locked.write_bytes(b"locked\n")
+    locked.chmod(0)
+    srv = start_server(root=root)
+    resp = srv.get("/locked.txt")
+    assert resp.status == 403, resp
 
 
 # -- bodies -----------------------------------------------------------------

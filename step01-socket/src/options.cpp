@@ -1,5 +1,5 @@
-// Command-line parsing for step01. Accepts `--name value` and `--name=value`.
-// Introduced in step01.
+// Command-line parsing. Accepts `--name value` and `--name=value`.
+// Introduced in step01; each later step adds the options of its concept.
 #include "options.hpp"
 
 #include <charconv>

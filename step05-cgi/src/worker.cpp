@@ -1,0 +1,233 @@
+// The worker loop: poll, accept, wake-ups, call handlers, CGI pipes, clean
+// up. Introduced in step03, changed in step04 and step05; the names follow
+// libmicrohttpd's daemon.c.
+#include "worker.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "errors.hpp"
+#include "trace.hpp"
+
+namespace {
+
+// How long a stopping worker lets in-flight requests finish.
+constexpr std::chrono::seconds kStopGrace(5);
+constexpr int kAcceptBatch = 8;  // accepts per wake-up, so a burst is not one per round
+constexpr std::chrono::milliseconds kAcceptPauseOnEmfile(100);
+
+std::string describe_peer(const sockaddr_in& addr) {
+    char ip[INET_ADDRSTRLEN] = "?";
+    ::inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip);
+    return std::string(ip) + ":" + std::to_string(ntohs(addr.sin_port));
+}
+
+}  // namespace
+
+Worker::Worker(int listen_fd, ConnectionSettings settings, const AccessHandler& handler,
+               PoolControl& control)
+    : listen_fd_(listen_fd),
+      settings_(settings),
+      handler_(handler),
+      control_(control),
+      resume_queue_([this] { waker_.activate('r'); }) {
+    settings_.resume_queue = &resume_queue_;
+    settings_.reaper = &reaper_;
+}
+
+void Worker::start() { thread_ = std::thread([this] { run(); }); }
+
+void Worker::join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+std::string Worker::name() const { return "w" + std::to_string(settings_.worker_id); }
+
+void Worker::hand_over(UniqueFd socket, std::string peer) {
+    {
+        std::lock_guard lock(incoming_mutex_);
+        incoming_.emplace_back(std::move(socket), std::move(peer));
+    }
+    waker_.activate('n');  // after the change: the worker cannot miss it
+}
+
+void Worker::run() {
+    trace("worker", name() + " started");
+    while (!finished(Clock::now())) {
+        poll_all();
+        cleanup_connections();
+    }
+    close_all_connections();
+    trace("worker", name() + " stopped");
+}
+
+// A stopping worker is done when its last connection closed, or when the
+// grace period for in-flight requests is over.
+bool Worker::finished(Clock::time_point now) const {
+    return stopping_ && (connections_.empty() || now >= drain_deadline_);
+}
+
+std::optional<Clock::time_point> Worker::earliest_deadline() const {
+    std::optional<Clock::time_point> earliest;
+    if (stopping_) earliest = drain_deadline_;
+    for (const auto& connection : connections_) {
+        if (connection->suspended()) continue;  // parked: no deadline
+        if (!earliest || connection->deadline() < *earliest) earliest = connection->deadline();
+    }
+    return earliest;
+}
+
+void Worker::poll_all() {
+    // pollfd[0] is the listening socket (MHD's poll_listen), pollfd[1] the
+    // Waker; a negative fd makes poll() skip the listening socket while
+    // accepting is paused or over.
+    Clock::time_point now = Clock::now();
+    const bool listen = accepting_ && now >= accept_paused_until_;
+    poll_set_.clear();
+    polled_.clear();
+    poll_set_.push_back({listen ? listen_fd_ : -1, POLLIN, 0});
+    poll_set_.push_back({waker_.poll_fd(), POLLIN, 0});
+    for (auto& connection : connections_) {
+        if (connection->suspended()) continue;  // parked until resumed
+        std::size_t first = poll_set_.size();
+        poll_set_.push_back({connection->fd(), connection->poll_events(), 0});
+        std::size_t cgi = connection->add_cgi_pollfds(poll_set_);
+        polled_.push_back({connection.get(), first, 1 + cgi});
+    }
+    reaper_first_ = poll_set_.size();
+    for (std::size_t i = 0; i < reaper_.size(); ++i) poll_set_.push_back({reaper_.fd(i), POLLIN, 0});
+    auto deadline = earliest_deadline();
+    if (accepting_ && !listen && (!deadline || accept_paused_until_ < *deadline))
+        deadline = accept_paused_until_;
+    // No cap: with nothing due, poll() sleeps until a client or the Waker.
+    int timeout = poll_timeout_ms(now, deadline, std::nullopt);
+
+    int ready = ::poll(poll_set_.data(), poll_set_.size(), timeout);  // MHD_sys_poll_
+    if (ready < 0 && errno != EINTR) log_error(errno_message("poll"));
+    now = Clock::now();
+    trace("poll", name() + " ready=" + std::to_string(std::max(ready, 0)) +
+                      " connections=" + std::to_string(connections_.size()));
+
+    if (ready > 0 && (poll_set_[1].revents & POLLIN)) handle_wakeup(now);
+    if (ready > 0 && accepting_ && (poll_set_[0].revents & POLLIN)) accept_connection(now);
+    for (std::size_t i = 0; ready > 0 && i < polled_.size(); ++i) {
+        Connection& connection = *polled_[i].connection;
+        const pollfd* fds = &poll_set_[polled_[i].first];
+        if (polled_[i].count > 1) connection.handle_cgi(fds + 1, polled_[i].count - 1, now);
+        if (fds[0].revents != 0 && !connection.closed()) call_handlers(connection, fds[0].revents, now);
+    }
+    for (std::size_t i = reaper_first_; ready > 0 && i < poll_set_.size(); ++i) {
+        if (poll_set_[i].revents) {
+            reaper_.reap_exited();  // killed programs that have now exited
+            break;
+        }
+    }
+    for (auto& connection : connections_) connection->handle_timeout(now);
+}
+
+// The Waker fired: clear it first, then look at everything it may stand
+// for. The letters are only for the trace (MHD_itc_clear_ does not read
+// them either): acting on the state, not the message, is what makes a
+// lost or merged wake-up harmless.
+void Worker::handle_wakeup(Clock::time_point now) {
+    std::string reasons = waker_.clear();
+    trace("itc", name() + " clear reasons=" + reasons);
+
+    if (control_.stop.load() && !stopping_) {  // "e"
+        stopping_ = true;
+        accepting_ = false;
+        drain_deadline_ = now + kStopGrace;
+        trace("stop", name() + " finishing " + std::to_string(connections_.size()) +
+                          " connections");
+        for (auto& connection : connections_) connection->begin_shutdown(now);
+    }
+    if (control_.quiesce.load() && !quiesced_) {  // "q"
+        // From now on this worker never touches the listening socket; the
+        // Server hands it back once every worker has said so.
+        quiesced_ = true;
+        accepting_ = false;
+        trace("quiesce", name() + " no longer accepting");
+        std::lock_guard lock(control_.mutex);
+        ++control_.quiesced_workers;
+        control_.changed.notify_all();
+    }
+    std::vector<std::pair<UniqueFd, std::string>> incoming;  // "n"
+    {
+        std::lock_guard lock(incoming_mutex_);
+        incoming.swap(incoming_);
+    }
+    for (auto& [socket, peer] : incoming) {
+        trace("add", name() + " handed over fd=" + std::to_string(socket.get()));
+        add_connection(std::move(socket), std::move(peer), now);
+        if (stopping_) connections_.front()->begin_shutdown(now);
+    }
+    for (auto& handle : resume_queue_.take_all()) {  // "r"
+        auto [connection, response] = handle->take();
+        if (connection) connection->resume(std::move(response), now);
+    }
+}
+
+// The listening socket is readable: take the waiting clients. Several
+// workers may race for the same one; the losers get EAGAIN, which is normal.
+void Worker::accept_connection(Clock::time_point now) {
+    for (int i = 0; i < kAcceptBatch; ++i) {
+        sockaddr_in peer{};
+        socklen_t len = sizeof peer;
+        UniqueFd socket(::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
+                                  SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!socket) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // another worker won
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            log_error(errno_message(name() + " accept"));
+            if (errno == EMFILE || errno == ENFILE) {
+                // Out of descriptors: the client stays queued and the socket
+                // stays readable. Stop polling it for a moment, or every
+                // worker would spin on it.
+                accept_paused_until_ = now + kAcceptPauseOnEmfile;
+            }
+            return;
+        }
+        std::string who = describe_peer(peer);
+        trace("accept", name() + " fd=" + std::to_string(socket.get()) + " peer=" + who);
+        add_connection(std::move(socket), std::move(who), now);
+    }
+}
+
+// internal_add_connection: allocate the connection and its pool, link it
+// into this worker's list, and report it started.
+void Worker::add_connection(UniqueFd socket, std::string peer, Clock::time_point now) {
+    connections_.push_front(
+        std::make_unique<Connection>(std::move(socket), std::move(peer), settings_, handler_, now));
+    trace("add", name() + " fd=" + std::to_string(connections_.front()->fd()) + " started, " +
+                     std::to_string(connections_.size()) + " connections");
+}
+
+// call_handlers: read when readable, then process (idle), write when writable.
+void Worker::call_handlers(Connection& connection, short revents, Clock::time_point now) {
+    if (revents & POLLNVAL) return connection.close(Completion::kWithError);
+    if (connection.suspended()) return;
+    if (connection.running_cgi()) return connection.handle_cgi_client(revents, now);
+    if (revents & (POLLIN | POLLHUP | POLLERR)) {
+        // POLLHUP/POLLERR: recv() reports what happened (0 or an errno).
+        connection.handle_read(now);
+        connection.handle_idle(now);
+    }
+    if (revents & (POLLOUT | POLLHUP | POLLERR)) connection.handle_write(now);
+}
+
+// MHD_cleanup_connections: free what closed during this round.
+void Worker::cleanup_connections() {
+    std::size_t freed = connections_.remove_if(
+        [](const std::unique_ptr<Connection>& connection) { return connection->closed(); });
+    if (freed > 0)
+        trace("cleanup", name() + " freed=" + std::to_string(freed) +
+                             " connections=" + std::to_string(connections_.size()));
+}
+
+void Worker::close_all_connections() {
+    for (auto& connection : connections_) connection->close(Completion::kDaemonShutdown);
+    connections_.clear();
+}
