@@ -205,6 +205,22 @@ TEST_F(ConnectionSuspendTest, AResumedConnectionCloseRequestCloses) {
     EXPECT_EQ(connection().state(), State::kLingering);
 }
 
+TEST_F(ConnectionSuspendTest, AResumeBeforeTheHandlerReturnsIsNotLost) {
+    // /api/delay?ms=0 can be resumed by the timer thread before the handler
+    // has even returned. The connection parks anyway; the queued handle
+    // brings it back on the worker's next wake-up.
+    handler_ = [this](const Request&, RequestContext& context) {
+        EXPECT_TRUE(context.suspend()->resume(text("at once")));
+        return text("ignored");
+    };
+    client_sends(kPark);
+    EXPECT_EQ(connection().state(), State::kSuspended);
+    EXPECT_EQ(wakes_, 1);
+    worker_takes_resumed();
+    EXPECT_TRUE(receive(peer_.get()).bytes.ends_with("\r\n\r\nat once"));
+    EXPECT_EQ(connection().state(), State::kReadingRequest);
+}
+
 TEST_F(ConnectionSuspendTest, ShutdownAnswersAParkedRequest503) {
     client_sends(kPark);
     ASSERT_EQ(connection().state(), State::kSuspended);

@@ -19,19 +19,21 @@
 #include "http_request.hpp"
 
 // What the server knows about one CGI request besides the request itself.
-// The caller fills it in from the resolved path and the connection; every
-// string is copied by CgiEnvironment::build(), nothing is kept.
+// The caller fills it in from the resolved path and the connection, with
+// designated initializers; every member but `request` may be left out (the
+// `{}` keeps g++'s -Wmissing-field-initializers quiet). build() copies what
+// it needs and keeps no reference.
 struct CgiRequestInfo {
     const Request& request;       // method, version, headers, body
-    std::string script_name;      // URL path of the script, e.g. "/cgi-bin/env.sh"
-    std::string path_info;        // URL path after it, e.g. "/extra/x", or ""
-    std::string path_translated;  // path_info mapped under the root, or ""
-    std::string query_string;     // after '?', raw (still percent-encoded), or ""
-    std::string script_path;      // the file that is executed (SCRIPT_FILENAME)
-    std::string document_root;    // --root, as an absolute path
-    std::string server_name;      // from Host (without port) or the bound address
+    std::string script_name{};      // URL path of the script, e.g. "/cgi-bin/env.sh"
+    std::string path_info{};        // URL path after it, e.g. "/extra/x", or ""
+    std::string path_translated{};  // path_info mapped under the root, or ""
+    std::string query_string{};     // after '?', raw (still percent-encoded), or ""
+    std::string script_path{};      // the file that is executed (SCRIPT_FILENAME)
+    std::string document_root{};    // --root, as an absolute path
+    std::string server_name{};      // from Host (without port) or the bound address
     int server_port = 0;          // the port the request arrived on
-    std::string remote_addr;      // the client's IP address, e.g. "127.0.0.1"
+    std::string remote_addr{};      // the client's IP address, e.g. "127.0.0.1"
     int remote_port = 0;          // the client's port
 };
 
@@ -101,7 +103,7 @@ private:
     std::size_t bytes_ = 0;
     Error error_ = Error::kNone;
     int error_status_ = 0;
-    std::string error_reason_;
+    std::string error_reason_{};
 };
 
 // HTTP_ACCEPT_LANGUAGE for "accept-language" (RFC 3875 §4.1.18), or "" when

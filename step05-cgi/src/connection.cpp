@@ -24,6 +24,9 @@ std::size_t read_buffer_size(std::size_t pool_size) { return pool_size / 2; }
 
 ParserLimits limits_for_pool(std::size_t pool_size) {
     ParserLimits limits;
+    // step05: a CGI program may receive uploads (git push, forms with files).
+    // The body is read whole before the program starts, so it is bounded.
+    limits.max_body = 16 * 1024 * 1024;
     limits.max_header_bytes = std::min(limits.max_header_bytes, read_buffer_size(pool_size));
     limits.max_request_line = std::min(limits.max_request_line, read_buffer_size(pool_size));
     return limits;
