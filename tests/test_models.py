@@ -1,8 +1,6 @@
 """Model tests: each asserts the documented behaviour of a server model,
 its limits included (step01 does serialise its clients)."""
 
-import os
-import signal
 import time
 
 import pytest
@@ -84,64 +82,3 @@ def test_thread_per_conn_threads_are_reclaimed_after_many_connections(server):
     wait_until(lambda: server.fds() == baseline_fds, 10,
                message=f"fds {server.fds()} did not return to {baseline_fds}")
 
-
-@pytest.mark.cap("pool")
-def test_pool_thread_count_is_set_by_threads_not_by_clients(start_server):
-    """step03 on: N workers serve every connection; more clients add no thread."""
-    small = start_server(extra_args=["--threads", "2"])
-    large = start_server(extra_args=["--threads", "5"])
-    assert large.threads() - small.threads() == 3, (small.threads(), large.threads())
-    baseline = small.threads()
-    conns = []
-    try:
-        for i in range(30):
-            conn = small.connect()
-            conns.append(conn)
-            assert conn.request(build(f"/par/f{i:02d}.txt")).status == 200
-            if i % 2:
-                conn.send(HALF)
-        assert small.threads() == baseline, "threads grew with the clients"
-        assert small.get("/page.html", timeout=5).status == 200
-    finally:
-        for conn in conns:
-            conn.close()
-    assert small.threads() == baseline
-
-
-def _context_switches(pid):
-    """Voluntary plus involuntary context switches of all the process's threads."""
-    total = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{task}/status") as f:
-                for line in f:
-                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                        total += int(line.split()[1])
-        except FileNotFoundError:
-            pass  # a thread that just ended
-    return total
-
-
-@pytest.mark.cap("itc")
-def test_itc_stop_is_immediate(server):
-    """step04 on: SIGTERM wakes every worker through its ITC; no poll timeout
-    to wait for, even with an idle keep-alive client."""
-    with server.connect() as conn:
-        assert conn.request(build("/page.html")).status == 200
-        start = time.monotonic()
-        rc = server.terminate(signal.SIGTERM, timeout=5)
-        elapsed = time.monotonic() - start
-        assert rc == 0, rc
-    assert elapsed < 0.5, f"stop took {elapsed:.2f} s"
-
-
-@pytest.mark.cap("itc")
-def test_itc_idle_workers_do_not_wake_up(server):
-    """step04 on: with nothing to do, no worker wakes (no periodic poll timeout)."""
-    with server.connect() as conn:
-        assert conn.request(build("/page.html")).status == 200
-        time.sleep(0.2)  # let the response's last wake-ups settle (not synchronisation)
-        before = _context_switches(server.pid)
-        time.sleep(1.2)  # the observation window
-        woke = _context_switches(server.pid) - before
-    assert woke <= 1, f"{woke} wake-ups in 1.2 s of idleness"

@@ -153,7 +153,7 @@ def test_no_descriptor_is_leaked(server):
         httpclient.build_request("/page.html", "DELETE", headers={"Connection": "close"}),
         httpclient.build_request("/page.html", version="HTTP/2.0"),
         httpclient.build_request("/" + "a" * 9000),
-        httpclient.build_request("/page.html", headers={"Content-Length": "2000000"}),
+        httpclient.build_request("/page.html", headers={"Content-Length": "20000000"}),
     ]
     for _ in range(3):
         for raw in raws:

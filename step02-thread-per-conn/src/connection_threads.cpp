@@ -3,6 +3,14 @@
 
 #include <sys/socket.h>
 
+#include <chrono>
+
+namespace {
+
+constexpr std::chrono::seconds kStopGrace(2);  // for responses in flight at stop
+
+}  // namespace
+
 void ConnectionThreads::start(UniqueFd& client, Serve serve) {
     std::lock_guard lock(mutex_);
     const std::uint64_t id = next_id_++;
@@ -41,8 +49,15 @@ void ConnectionThreads::join_finished() {
 void ConnectionThreads::stop_all() {
     {
         std::unique_lock lock(mutex_);
+        // Idle connections wake up (recv returns 0) and end; responses
+        // being written go on for a grace period...
         for (auto& [id, running] : running_) ::shutdown(running.fd, SHUT_RD);
-        all_done_.wait(lock, [this] { return running_.empty(); });
+        if (!all_done_.wait_for(lock, kStopGrace, [this] { return running_.empty(); })) {
+            // ...after which a send() still blocked on a client that does not
+            // read fails at once (EPIPE) instead of waiting for SO_SNDTIMEO.
+            for (auto& [id, running] : running_) ::shutdown(running.fd, SHUT_RDWR);
+            all_done_.wait(lock, [this] { return running_.empty(); });
+        }
     }
     join_finished();
 }

@@ -12,6 +12,7 @@
 //                                        lock; close fd; move self to finished_
 //   join_finished() <── joins ────────── (exited)
 //   stop_all(): shutdown(fd, SHUT_RD) on every open connection, join all
+//               (SHUT_RDWR after a grace period, for stalled writers)
 #pragma once
 
 #include <condition_variable>
@@ -43,8 +44,9 @@ public:
     void join_finished();
 
     // Wakes every connection (shutdown(SHUT_RD): a blocked recv() returns 0,
-    // a response being written still completes), then waits for and joins
-    // all threads. Accept loop only, after it stopped accepting.
+    // a response being written still completes, for up to 2 s; then
+    // SHUT_RDWR ends it), then joins all threads. Accept loop only, after
+    // it stopped accepting.
     void stop_all();
 
     std::size_t active() const;

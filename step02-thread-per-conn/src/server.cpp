@@ -142,7 +142,8 @@ void Server::serve_connection(int client, const std::string& peer) {
                                std::to_string(request.version_minor));
             response = files_.handle(request);
             response.send_body = request.method != "HEAD";
-            response.close = !request.keep_alive;
+            // After a 400 the client may be out of step with us: start afresh.
+            response.close = !request.keep_alive || response.status == 400;
             response.keep_alive_header = request.keep_alive && request.version_minor == 0;
             trace("handler", id + " status=" + std::to_string(response.status));
         }

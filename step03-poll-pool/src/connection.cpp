@@ -101,33 +101,42 @@ void Connection::handle_read(Clock::time_point now) {
 // the access handler and prepare the response (MHD_connection_handle_idle,
 // which calls call_connection_handler).
 void Connection::handle_idle(Clock::time_point now) {
-    if (state_ != State::kReadingRequest || read_length_ == 0) return;
-    std::size_t used = parser_.feed(std::string_view(read_buffer_, read_length_));
-    // Keep unparsed bytes (the start of a pipelined request) at the front.
-    std::memmove(read_buffer_, read_buffer_ + used, read_length_ - used);
-    read_length_ -= used;
+    // A loop, not recursion: one packet may hold hundreds of pipelined requests.
+    while (state_ == State::kReadingRequest && read_length_ > 0) {
+        std::size_t used = parser_.feed(std::string_view(read_buffer_, read_length_));
+        // Keep unparsed bytes (the start of a pipelined request) at the front.
+        std::memmove(read_buffer_, read_buffer_ + used, read_length_ - used);
+        read_length_ -= used;
 
-    switch (parser_.status()) {
-        case RequestParser::Status::kNeedMore: return;
-        case RequestParser::Status::kError: {
+        if (parser_.status() == RequestParser::Status::kNeedMore) return;
+        if (parser_.status() == RequestParser::Status::kError) {
             note("process", "error " + std::to_string(parser_.error_status()) + " " +
                                 parser_.error_reason());
             Response response = error_response(parser_.error_status(), parser_.error_reason());
             response.close = true;  // framing is lost: where would the next request start?
             request_failed_ = true;
-            return start_response(std::move(response), now);
-        }
-        case RequestParser::Status::kComplete: {
-            const Request& request = parser_.request();
-            Response response = handler_(request);
-            response.send_body = request.method != "HEAD";
-            response.close = response.close || !request.keep_alive;
-            response.keep_alive_header = request.keep_alive && request.version_minor == 0;
-            note("process", request.method + " " + request.target + " -> " +
-                                std::to_string(response.status));
-            return start_response(std::move(response), now);
+            start_response(std::move(response), now);
+        } else {
+            call_handler(now);  // MHD's call_connection_handler
         }
     }
+}
+
+// Calls the access handler for the complete request.
+void Connection::call_handler(Clock::time_point now) {
+    dispatch(handler_(parser_.request()), now);
+}
+
+// The handler's answer to a complete request: HEAD, keep-alive, trace.
+void Connection::dispatch(Response response, Clock::time_point now) {
+    const Request& request = parser_.request();
+    response.send_body = request.method != "HEAD";
+    // After a 400 the client may be out of step with us: start afresh.
+    response.close = response.close || !request.keep_alive || response.status == 400;
+    response.keep_alive_header = !response.close && request.version_minor == 0;
+    note("process", request.method + " " + request.target + " -> " +
+                        std::to_string(response.status));
+    start_response(std::move(response), now);
 }
 
 // Lays the head (and a small in-memory body) out in the pool, then starts
@@ -199,15 +208,15 @@ void Connection::finish_response(Clock::time_point now) {
 }
 
 // Keep-alive: the pool is reset for the next request, keeping only bytes
-// already read of it (MHD_pool_reset), and those are parsed at once: a
-// pipelined request may be complete without any new POLLIN.
+// already read of it (MHD_pool_reset). Those may hold a whole pipelined
+// request, which no POLLIN will announce: handle_idle() parses them.
 void Connection::start_next_request(Clock::time_point now) {
     read_buffer_ = pool_.reset(read_buffer_, read_length_, read_capacity_);
     parser_.reset();
     request_failed_ = false;
     state_ = State::kReadingRequest;
     deadline_ = now + settings_.timeout;
-    handle_idle(now);
+    // The worker calls handle_idle() next, which parses the kept bytes.
 }
 
 void Connection::handle_timeout(Clock::time_point now) {

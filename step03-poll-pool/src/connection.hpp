@@ -75,6 +75,8 @@ public:
     void close(Completion reason);             // MHD_connection_close_
 
 private:
+    void call_handler(Clock::time_point now);
+    void dispatch(Response response, Clock::time_point now);
     void start_response(Response response, Clock::time_point now);
     void finish_response(Clock::time_point now);
     void start_next_request(Clock::time_point now);

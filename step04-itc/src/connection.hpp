@@ -91,6 +91,7 @@ public:
     void begin_shutdown(Clock::time_point now);
 
 private:
+    void call_handler(Clock::time_point now);
     void dispatch(Response response, Clock::time_point now);
     void start_response(Response response, Clock::time_point now);
     void finish_response(Clock::time_point now);

@@ -7,7 +7,8 @@
 //   GET /api/release      resumes every waiting request; says how many
 //
 // A parked request costs its worker nothing: the worker keeps serving
-// other clients while the request waits.
+// other clients while the request waits. The timer thread starts with the
+// first /api/delay, so a server that never uses it has only its workers.
 #pragma once
 
 #include <chrono>
@@ -22,8 +23,8 @@
 
 class DemoApi {
 public:
-    DemoApi();
-    ~DemoApi();  // stops and joins the timer thread
+    DemoApi() = default;
+    ~DemoApi();  // stops and joins the timer thread, if it started
     DemoApi(const DemoApi&) = delete;
     DemoApi& operator=(const DemoApi&) = delete;
 
@@ -39,5 +40,5 @@ private:
     std::multimap<std::chrono::steady_clock::time_point, std::pair<ResumeHandle, long>> timers_;
     std::vector<ResumeHandle> waiters_;  // guarded by mutex_, like timers_
     bool stopping_ = false;              // guarded by mutex_
-    std::thread timer_thread_;
+    std::thread timer_thread_;           // started under mutex_, on first use
 };

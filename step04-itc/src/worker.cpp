@@ -153,7 +153,9 @@ void Worker::handle_wakeup(Clock::time_point now) {
     }
     for (auto& handle : resume_queue_.take_all()) {  // "r"
         auto [connection, response] = handle->take();
-        if (connection) connection->resume(std::move(response), now);
+        if (!connection) continue;  // it closed while parked
+        connection->resume(std::move(response), now);
+        connection->handle_idle(now);  // pipelined requests behind it
     }
 }
 
@@ -192,16 +194,15 @@ void Worker::add_connection(UniqueFd socket, std::string peer, Clock::time_point
                      std::to_string(connections_.size()) + " connections");
 }
 
-// call_handlers: read when readable, then process (idle), write when writable.
+// call_handlers: read when readable, write when writable, then process
+// (idle): parse what was read and answer every complete request.
 void Worker::call_handlers(Connection& connection, short revents, Clock::time_point now) {
     if (revents & POLLNVAL) return connection.close(Completion::kWithError);
     if (connection.suspended()) return;
-    if (revents & (POLLIN | POLLHUP | POLLERR)) {
-        // POLLHUP/POLLERR: recv() reports what happened (0 or an errno).
-        connection.handle_read(now);
-        connection.handle_idle(now);
-    }
+    // POLLHUP/POLLERR: recv() or send() reports what happened.
+    if (revents & (POLLIN | POLLHUP | POLLERR)) connection.handle_read(now);
     if (revents & (POLLOUT | POLLHUP | POLLERR)) connection.handle_write(now);
+    connection.handle_idle(now);
 }
 
 // MHD_cleanup_connections: free what closed during this round.

@@ -70,13 +70,17 @@ protected:
         connection().handle_idle(now_);
     }
 
-    // What the worker does with its resume queue after its Waker fired.
-    void worker_takes_resumed() {
+    // What the worker does with its resume queue after its Waker fired
+    // (Worker::handle_wakeup): write the response, then parse what is left.
+    void worker_takes_resumed(Clock::time_point now) {
         for (const ResumeHandle& handle : queue_.take_all()) {
             auto [resumed, response] = handle->take();
-            if (resumed) resumed->resume(std::move(response), now_);
+            if (!resumed) continue;
+            resumed->resume(std::move(response), now);
+            resumed->handle_idle(now);
         }
     }
+    void worker_takes_resumed() { worker_takes_resumed(now_); }
 
     static Response text(std::string body) {
         Response response;
@@ -155,10 +159,7 @@ TEST_F(ConnectionSuspendTest, ResumeComesBackWithItsOwnDeadline) {
     client_sends(kPark);
     const Clock::time_point later = now_ + 1h;  // parked for an hour
     ASSERT_TRUE(parked_->resume(text("late")));
-    for (const ResumeHandle& handle : queue_.take_all()) {
-        auto [resumed, response] = handle->take();
-        resumed->resume(std::move(response), later);
-    }
+    worker_takes_resumed(later);
     EXPECT_TRUE(receive(peer_.get()).bytes.ends_with("late"));
     EXPECT_EQ(connection().state(), State::kReadingRequest);
     // The idle timeout counts from the resume, not from the request.

@@ -24,7 +24,7 @@
 // `{}` keeps g++'s -Wmissing-field-initializers quiet). build() copies what
 // it needs and keeps no reference.
 struct CgiRequestInfo {
-    const Request& request;       // method, version, headers, body
+    const Request& request;         // method, version, headers, body
     std::string script_name{};      // URL path of the script, e.g. "/cgi-bin/env.sh"
     std::string path_info{};        // URL path after it, e.g. "/extra/x", or ""
     std::string path_translated{};  // path_info mapped under the root, or ""
@@ -32,9 +32,9 @@ struct CgiRequestInfo {
     std::string script_path{};      // the file that is executed (SCRIPT_FILENAME)
     std::string document_root{};    // --root, as an absolute path
     std::string server_name{};      // from Host (without port) or the bound address
-    int server_port = 0;          // the port the request arrived on
+    int server_port = 0;            // the port the request arrived on
     std::string remote_addr{};      // the client's IP address, e.g. "127.0.0.1"
-    int remote_port = 0;          // the client's port
+    int remote_port = 0;            // the client's port
 };
 
 struct CgiEnvironmentLimits {

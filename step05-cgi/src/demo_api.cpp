@@ -37,15 +37,13 @@ std::optional<long> query_number(std::string_view query, std::string_view name) 
 
 }  // namespace
 
-DemoApi::DemoApi() : timer_thread_([this] { run_timers(); }) {}
-
 DemoApi::~DemoApi() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
     changed_.notify_all();
-    timer_thread_.join();
+    if (timer_thread_.joinable()) timer_thread_.join();
 }
 
 std::optional<Response> DemoApi::handle(const Request& request, RequestContext& context) {
@@ -70,6 +68,7 @@ std::optional<Response> DemoApi::handle(const Request& request, RequestContext& 
             std::lock_guard lock(mutex_);
             timers_.emplace(std::chrono::steady_clock::now() + std::chrono::milliseconds(ms),
                             std::make_pair(std::move(handle), ms));
+            if (!timer_thread_.joinable()) timer_thread_ = std::thread([this] { run_timers(); });
         }
         changed_.notify_all();
         return Response{};  // ignored: the connection is suspended
