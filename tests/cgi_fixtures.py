@@ -43,9 +43,13 @@ def _scripts(state, git_root):
 
     add("env.py", """
         #!/usr/bin/python3
-        # Dumps the environment it was given, as JSON.
-        import json, os, sys
-        body = json.dumps(dict(os.environ), sort_keys=True).encode()
+        # Dumps the environment it was given, as JSON. From /proc/self/environ,
+        # not os.environ: Python adds LC_CTYPE to its own (PEP 538).
+        import json, sys
+        with open("/proc/self/environ", "rb") as f:
+            items = [v.partition(b"=") for v in f.read().split(b"\\0") if v]
+        env = {k.decode("latin-1"): v.decode("latin-1") for k, _, v in items}
+        body = json.dumps(env, sort_keys=True).encode()
         sys.stdout.buffer.write(b"Content-Type: application/json\\r\\n\\r\\n" + body)
         """)
     add("echo.py", """

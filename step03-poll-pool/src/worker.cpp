@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -31,7 +32,15 @@ Worker::Worker(int listen_fd, ConnectionSettings settings, const AccessHandler& 
                const std::atomic<bool>& stop)
     : listen_fd_(listen_fd), settings_(settings), handler_(handler), stop_(stop) {}
 
-void Worker::start() { thread_ = std::thread([this] { run(); }); }
+// MHD_create_named_thread_: the name shows in top -H, gdb and
+// /proc/PID/task/*/comm, so a reader can watch each worker.
+void Worker::start() {
+    thread_ = std::thread([this] {
+        std::string thread_name = "worker-" + std::to_string(settings_.worker_id);
+        ::pthread_setname_np(::pthread_self(), thread_name.c_str());
+        run();
+    });
+}
 
 void Worker::join() {
     if (thread_.joinable()) thread_.join();

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -38,7 +39,15 @@ Worker::Worker(int listen_fd, ConnectionSettings settings, const AccessHandler& 
     settings_.reaper = &reaper_;
 }
 
-void Worker::start() { thread_ = std::thread([this] { run(); }); }
+// MHD_create_named_thread_: the name shows in top -H, gdb and
+// /proc/PID/task/*/comm, so a reader can watch each worker.
+void Worker::start() {
+    thread_ = std::thread([this] {
+        std::string thread_name = "worker-" + std::to_string(settings_.worker_id);
+        ::pthread_setname_np(::pthread_self(), thread_name.c_str());
+        run();
+    });
+}
 
 void Worker::join() {
     if (thread_.joinable()) thread_.join();
