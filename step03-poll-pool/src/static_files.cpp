@@ -17,7 +17,8 @@ Response StaticFiles::handle(const Request& request) const {
     Resolution where = resolve_target(root_, request.target);
     if (where.kind == Resolution::Kind::kError) return error_response(where.status, where.reason);
     if (where.kind == Resolution::Kind::kRedirect) {
-        Response response = error_response(301, "see " + where.location);
+        // The body stays short: the Location field already holds the path.
+        Response response = error_response(301, "the directory's address ends with a slash");
         response.headers.emplace_back("Location", where.location);
         return response;
     }

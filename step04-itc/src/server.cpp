@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <system_error>
 
 #include "errors.hpp"
 #include "trace.hpp"
@@ -31,7 +32,12 @@ Server::Server(const ServerOptions& options, AccessHandler handler)
         settings.worker_id = id;
         workers_.push_back(std::make_unique<Worker>(listener_.fd(), settings, handler_, control_));
     }
-    for (auto& worker : workers_) worker->start();
+    try {
+        for (auto& worker : workers_) worker->start();
+    } catch (const std::system_error& error) {  // no more threads: undo what started
+        stop();
+        throw StartupError(std::string("cannot start a worker thread: ") + error.what());
+    }
     trace("start", std::to_string(workers_.size()) + " workers polling fd=" +
                        std::to_string(listener_.fd()));
 }

@@ -177,7 +177,12 @@ void Worker::accept_connection(Clock::time_point now) {
         UniqueFd socket(::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
                                   SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!socket) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // another worker won
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                // Every worker woke for this client; another one took it
+                // (the thundering herd, seen in --trace).
+                if (i == 0) trace("accept", name() + " EAGAIN: another worker was faster");
+                return;
+            }
             if (errno == EINTR || errno == ECONNABORTED) continue;
             log_error(errno_message(name() + " accept"));
             if (errno == EMFILE || errno == ENFILE) {
