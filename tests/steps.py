@@ -17,7 +17,7 @@ CAPS = {
     # The later steps' models and features.
     "pool": "model: N worker threads poll the listen socket and their connections",
     "itc": "model: an inter-thread wake-up in every worker's poll set",
-    "cgi": "CGI/1.1 programs under --cgi-dir (no tests yet)",
+    "cgi": "CGI/1.1 programs under --cgi-dir",
 }
 
 # Capabilities that describe a server *model*. A later step drops them on
@@ -45,7 +45,6 @@ STEPS = {
         "caps": {"basic", "keepalive", "concurrent", "timeout", "graceful_stop",
                  "pool", "itc"},
     },
-    # Planned: check this set when the step lands.
     5: {
         "dir": "step05-cgi",
         "caps": {"basic", "keepalive", "concurrent", "timeout", "graceful_stop",

@@ -17,6 +17,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import time
 
@@ -94,6 +95,7 @@ COMMON_EXTRAS = {"PATH", "REMOTE_PORT", "DOCUMENT_ROOT", "SCRIPT_FILENAME", "RED
                  "REQUEST_URI", "REQUEST_SCHEME", "SERVER_ADDR", "CONTEXT_DOCUMENT_ROOT",
                  "CONTEXT_PREFIX", "SERVER_ADMIN", "SERVER_SIGNATURE"}
 LEAK_MARKER = "STEPHTTPD_TEST_LEAK_CHECK"
+STOP_GRACE = 5.0  # how long a stopping server lets in-flight requests finish
 
 
 # --------------------------------------------------------------------------
@@ -407,19 +409,47 @@ def test_cgi_bare_cr_in_a_header_value_never_reaches_the_client(cgi):
     assert b"\r" not in head.replace(b"\r\n", b""), f"a bare CR in the response head: {head!r}"
 
 
-def test_cgi_client_disconnect_kills_the_program(cgi, cgi_site):
-    token = f"disconnect-{os.getpid()}-{time.monotonic_ns()}"
+@pytest.mark.parametrize("how", ["close", "reset"])
+def test_cgi_client_disconnect_kills_the_program(cgi, cgi_site, how):
+    """The client leaves (FIN, or RST) while its program sleeps: the program
+    and its own child are killed, and the server reaps the program."""
+    token = f"disconnect-{how}-{os.getpid()}-{time.monotonic_ns()}"
     conn = cgi.connect()
     try:
         conn.send(build(f"/cgi-bin/sleep.sh?{token}"))
         shell, child = cgi_site.wait_pids(token)
         assert not gone(shell)
     finally:
-        conn.close()
+        if how == "reset":
+            conn.abort()
+        else:
+            conn.close()
     wait_until(lambda: gone(shell), 5,
                message=f"program {shell} still exists 5 s after its client left")
     wait_until(lambda: not_running(child), 5, message=f"its child {child} survived")
     no_children_left(cgi)
+
+
+def test_cgi_stop_with_a_program_running(cgi, cgi_site):
+    """SIGTERM while a program sleeps: the server waits at most its grace for
+    in-flight requests (5 s), then kills the program, reaps it and exits 0."""
+    token = f"stop-{os.getpid()}-{time.monotonic_ns()}"
+    with cgi.connect() as conn:
+        conn.send(build(f"/cgi-bin/sleep.sh?{token}"))
+        shell, child = cgi_site.wait_pids(token)
+        start = time.monotonic()
+        cgi.send_signal(signal.SIGTERM)
+        try:
+            cgi.proc.wait(STOP_GRACE + 3)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"still running {STOP_GRACE + 3} s after SIGTERM with a program running")
+        elapsed = time.monotonic() - start
+        rc = cgi.terminate()  # it exited: mark it stopped, close its pipes
+        assert rc == 0, f"exit status {rc}"
+        assert conn.wait_closed(2), "the client's connection outlived the server"
+    assert elapsed <= STOP_GRACE + 1, f"stop took {elapsed:.2f} s"
+    assert gone(shell), f"program {shell} was not reaped before the server exited"
+    wait_until(lambda: not_running(child), 3, message=f"its child {child} survived")
 
 
 # --------------------------------------------------------------------------

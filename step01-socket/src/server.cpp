@@ -55,8 +55,9 @@ void Server::run() {
         int fd = ::accept4(listener_.fd(), reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
-            log_error(errno_message("accept"));
-            if (errno == EMFILE || errno == ENFILE) ::poll(nullptr, 0, 100);  // let fds free up
+            const int err = errno;  // log_error() may change errno
+            log_error(errno_message("accept", err));
+            if (err == EMFILE || err == ENFILE) ::poll(nullptr, 0, 100);  // let fds free up
             continue;
         }
         std::string who = describe_peer(peer);

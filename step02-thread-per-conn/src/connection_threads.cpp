@@ -15,15 +15,22 @@ void ConnectionThreads::start(UniqueFd& client, Serve serve) {
     std::lock_guard lock(mutex_);
     const std::uint64_t id = next_id_++;
     const int fd = client.get();
-    // The lock is held until the thread is registered, so finish() cannot
-    // look for this thread before it is in running_.
-    std::thread thread([this, id, fd, serve = std::move(serve)] {
-        UniqueFd owned(fd);
-        serve(fd);
-        finish(id, owned);
-    });
+    // The entry exists before the thread, so finish() always finds it, and
+    // nothing can fail between starting the thread and recording it.
+    auto entry = running_.emplace(id, Running{std::thread(), fd}).first;
+    try {
+        // Only numbers are captured: nothing the thread reads belongs to
+        // the accept loop, which goes on and reuses its variables.
+        entry->second.thread = std::thread([this, id, fd, serve = std::move(serve)] {
+            UniqueFd owned(fd);
+            serve(fd);
+            finish(id, owned);
+        });
+    } catch (...) {
+        running_.erase(entry);
+        throw;  // `client` still owns the descriptor
+    }
     client.release();  // the thread exists: it owns the descriptor now
-    running_.emplace(id, Running{std::move(thread), fd});
 }
 
 void ConnectionThreads::finish(std::uint64_t id, UniqueFd& client) {

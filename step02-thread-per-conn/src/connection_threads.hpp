@@ -35,9 +35,10 @@ public:
     ConnectionThreads& operator=(const ConnectionThreads&) = delete;
 
     // Starts a thread that runs serve(fd) and then closes the connection.
-    // The thread owns `client` (it is moved in, by value: no thread ever
-    // reads a variable another thread changes). Throws std::system_error
-    // when no thread can be created; `client` is then still the caller's.
+    // On success the thread owns the descriptor and `client` is left empty;
+    // the thread gets the number by value, never a pointer to a variable
+    // the accept loop reuses. Throws std::system_error when no thread can
+    // be created; `client` then still owns the descriptor.
     void start(UniqueFd& client, Serve serve);
 
     // Joins the threads whose connections have ended. Accept loop only.

@@ -3,6 +3,7 @@
 #include "server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -53,7 +54,12 @@ std::string canonical_root(const std::string& root) {
 Server::Server(const Options& options)
     : listener_(options.host, options.port),
       files_(canonical_root(options.root)),
-      timeout_seconds_(options.timeout_seconds) {}
+      timeout_seconds_(options.timeout_seconds) {
+    // ppoll() said a client is waiting, but it may leave before accept():
+    // a non-blocking listening socket then gives EAGAIN instead of
+    // blocking the loop (and a stop signal) until the next client.
+    ::fcntl(listener_.fd(), F_SETFL, ::fcntl(listener_.fd(), F_GETFL) | O_NONBLOCK);
+}
 
 std::string Server::url() const {
     return "http://" + listener_.host() + ":" + std::to_string(listener_.port());
@@ -69,8 +75,9 @@ void Server::run() {
             ::accept4(listener_.fd(), reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC));
         if (!client) {
             if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) continue;
-            log_error(errno_message("accept"));
-            if (errno == EMFILE || errno == ENFILE) ::poll(nullptr, 0, 100);  // let fds free up
+            const int err = errno;  // log_error() may change errno
+            log_error(errno_message("accept", err));
+            if (err == EMFILE || err == ENFILE) ::poll(nullptr, 0, 100);  // let fds free up
             continue;
         }
         std::string who = describe_peer(peer);

@@ -25,7 +25,9 @@ Response StaticFiles::handle(const Request& request) const {
 
     // Open the file now and send it later from the descriptor: the body is
     // never loaded into memory, and a file replaced meanwhile cannot mix.
-    UniqueFd file(::open(where.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    // O_NONBLOCK: if a FIFO replaced the file since the check, open() must
+    // not wait for a writer (it changes nothing for a regular file).
+    UniqueFd file(::open(where.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     if (!file) return error_response(errno == ENOENT ? 404 : 403, "cannot open the file");
     struct stat st {};
     if (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode))
