@@ -280,7 +280,7 @@ def start_server(target, docroot, tmp_path):
     during the test is reported as an error."""
     started = []
 
-    def start(root=None, extra_args=(), host="127.0.0.1", port=0, cwd=None):
+    def start(root=None, extra_args=(), host="127.0.0.1", port=0, cwd=None, nofile=None):
         args = ["--port", str(port)]
         if host is not None:
             args += ["--host", host]
@@ -289,7 +289,7 @@ def start_server(target, docroot, tmp_path):
         args += [str(a) for a in extra_args]
         stderr_path = tmp_path / f"server{len(started)}.stderr"
         try:
-            srv = serverproc.launch(target.binary, args, stderr_path, cwd=cwd)
+            srv = serverproc.launch(target.binary, args, stderr_path, cwd=cwd, nofile=nofile)
         except serverproc.StartError as e:
             failure = str(e)
         else:

@@ -6,6 +6,7 @@ ended by its PID: SIGTERM, a bounded wait, then SIGKILL. Never by name.
 """
 
 import os
+import resource
 import re
 import select
 import signal
@@ -187,14 +188,19 @@ class StartError(AssertionError):
     pass
 
 
-def launch(binary, args, stderr_path, cwd=None, timeout=READY_TIMEOUT):
+def launch(binary, args, stderr_path, cwd=None, timeout=READY_TIMEOUT, nofile=None):
     """Start binary with args; wait for the listening line. Raises StartError
-    (with the server's stderr) if it exits or stays silent."""
+    (with the server's stderr) if it exits or stays silent. nofile: a
+    RLIMIT_NOFILE (soft and hard) to start the server with."""
+    preexec = None
+    if nofile is not None:
+        def preexec():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
     stderr_file = open(stderr_path, "wb")
     try:
         proc = subprocess.Popen([str(binary), *map(str, args)], cwd=cwd,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=stderr_file)
+                                stderr=stderr_file, preexec_fn=preexec)
     finally:
         stderr_file.close()
     fd = proc.stdout.fileno()

@@ -14,10 +14,11 @@ CAPS = {
     "timeout": "an idle connection is closed after --timeout seconds",
     "graceful_stop": "SIGTERM and SIGINT stop the server with exit status 0",
     "thread_per_conn": "model: one thread per open connection, joined when it ends",
+    "limits": "--max-connections caps open connections (503 beyond); EMFILE is survived",
     # The later steps' models and features.
     "pool": "model: N worker threads poll the listen socket and their connections",
     "itc": "model: an inter-thread wake-up in every worker's poll set",
-    "cgi": "CGI/1.1 programs under --cgi-dir",
+    "cgi": "CGI/1.1 programs under --cgi-dir, at /cgi-bin/",
 }
 
 # Capabilities that describe a server *model*. A later step drops them on
@@ -33,22 +34,22 @@ STEPS = {
     2: {
         "dir": "step02-thread-per-conn",
         "caps": {"basic", "keepalive", "concurrent", "timeout", "graceful_stop",
-                 "thread_per_conn"},
+                 "limits", "thread_per_conn"},
     },
     3: {
         "dir": "step03-poll-pool",
         "caps": {"basic", "keepalive", "concurrent", "timeout", "graceful_stop",
-                 "pool"},
+                 "limits", "pool"},
     },
     4: {
         "dir": "step04-itc",
         "caps": {"basic", "keepalive", "concurrent", "timeout", "graceful_stop",
-                 "pool", "itc"},
+                 "limits", "pool", "itc"},
     },
     5: {
         "dir": "step05-cgi",
         "caps": {"basic", "keepalive", "concurrent", "timeout", "graceful_stop",
-                 "pool", "itc", "cgi"},
+                 "limits", "pool", "itc", "cgi"},
     },
 }
 
@@ -57,6 +58,7 @@ STEPS = {
 # every step.
 OPTION_CAPS = {
     "--timeout": "timeout",
+    "--max-connections": "limits",
     "--threads": "pool",
     "--pool-size": "pool",
     "--cgi-dir": "cgi",

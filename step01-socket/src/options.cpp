@@ -15,6 +15,7 @@ struct LaterOption {
 };
 constexpr LaterOption kLaterOptions[] = {
     {"--timeout", "step02"},
+    {"--max-connections", "step02"},
     {"--threads", "step03"},
     {"--pool-size", "step03"},
     {"--cgi-dir", "step05"},

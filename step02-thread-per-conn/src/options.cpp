@@ -38,11 +38,13 @@ bool parse_number(std::string_view text, T low, T high, T& out) {
 }  // namespace
 
 std::string usage_text() {
-    return "usage: httpd [--host ADDR] [--port N] [--root DIR] [--timeout S] [--trace] [--help]\n"
+    return "usage: httpd [--host ADDR] [--port N] [--root DIR] [--timeout S]\n"
+           "             [--max-connections N] [--trace] [--help]\n"
            "  --host ADDR   IPv4 address to listen on (default 127.0.0.1)\n"
            "  --port N      TCP port; 0 picks a free one (default 8080)\n"
            "  --root DIR    directory to serve (default www)\n"
            "  --timeout S   close a connection idle for S seconds (default 15)\n"
+           "  --max-connections N  answer 503 to clients beyond N open connections (default 16384)\n"
            "  --trace       print one line per event on stderr\n"
            "  --help        show this help\n";
 }
@@ -84,6 +86,10 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
             auto v = value();
             if (!v || !parse_number(*v, 1, 86400, options.timeout_seconds))
                 return fail("--timeout needs a number of seconds from 1 to 86400");
+        } else if (name == "--max-connections") {
+            auto v = value();
+            if (!v || !parse_number(*v, 1, 1000000, options.max_connections))
+                return fail("--max-connections needs a number from 1 to 1000000");
         } else {
             for (const auto& later : kLaterOptions) {
                 if (name == later.name)

@@ -14,6 +14,7 @@ struct Options {
     std::string root = "www";
     bool trace = false;
     int timeout_seconds = 15;  // close a connection idle this long (step02)
+    int max_connections = 16384;  // beyond it a new client gets 503 (step02)
 };
 
 // What parse_options() decided: run with `options`, or exit with

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -34,6 +35,22 @@ void set_timeouts(int fd, int seconds) {
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
+// TCP_NODELAY: on a persistent connection, Nagle's algorithm would hold a
+// response's last small segment until the client's delayed ACK (~40 ms).
+// Whole responses are already written in as few sends as possible (MSG_MORE
+// joins a head to its file), so nothing is gained by waiting.
+void disable_nagle(int fd) {
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+// 503 and close: the client learns why, and the server keeps serving.
+void refuse(int fd, std::string_view why) {
+    Response busy = error_response(503, why);
+    busy.close = true;
+    send_response(fd, busy);
+}
+
 std::string describe_peer(const sockaddr_in& addr) {
     char ip[INET_ADDRSTRLEN] = "?";
     ::inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip);
@@ -54,7 +71,8 @@ std::string canonical_root(const std::string& root) {
 Server::Server(const Options& options)
     : listener_(options.host, options.port),
       files_(canonical_root(options.root)),
-      timeout_seconds_(options.timeout_seconds) {
+      timeout_seconds_(options.timeout_seconds),
+      max_connections_(static_cast<std::size_t>(options.max_connections)) {
     // ppoll() said a client is waiting, but it may leave before accept():
     // a non-blocking listening socket then gives EAGAIN instead of
     // blocking the loop (and a stop signal) until the next client.
@@ -83,6 +101,14 @@ void Server::run() {
         std::string who = describe_peer(peer);
         trace("accept", "fd=" + std::to_string(client.get()) + " peer=" + who);
         set_timeouts(client.get(), timeout_seconds_);
+        disable_nagle(client.get());
+        if (threads_.active() >= max_connections_) {
+            // --max-connections: a thread per connection must be capped, or
+            // enough idle clients exhaust the process's threads and memory.
+            trace("refuse", "fd=" + std::to_string(client.get()) + " at --max-connections");
+            refuse(client.get(), "too many connections");
+            continue;
+        }
         try {
             // The peer string is copied into the thread: nothing it uses
             // belongs to the loop, which goes on and reuses its variables.
@@ -90,9 +116,7 @@ void Server::run() {
             trace("thread", "started, " + std::to_string(threads_.active()) + " running");
         } catch (const std::system_error& error) {  // out of threads or memory
             log_error(std::string("cannot start a thread: ") + error.what());
-            Response busy = error_response(503, "too many connections");
-            busy.close = true;
-            send_response(client.get(), busy);
+            refuse(client.get(), "cannot start a thread");
         }
     }
     trace("stop", "signal " + std::to_string(stop_signal_received()) + ", closing " +

@@ -38,6 +38,7 @@ private:
     Listener listener_;
     StaticFiles files_;
     int timeout_seconds_;
+    std::size_t max_connections_;
     ConnectionThreads threads_;
 };
 

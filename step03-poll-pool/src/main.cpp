@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
         server_options.threads = options.threads;
         server_options.pool_size = options.pool_size;
         server_options.timeout_seconds = options.timeout_seconds;
+        server_options.max_connections = options.max_connections;
         Server server(server_options, [&files](const Request& request) { return files.handle(request); });
 
         std::printf("listening on %s\n", server.url().c_str());

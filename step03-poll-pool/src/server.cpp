@@ -20,13 +20,14 @@ std::string canonical_root(const std::string& root) {
 
 Server::Server(const ServerOptions& options, AccessHandler handler)
     : listener_(options.host, options.port), handler_(std::move(handler)) {
+    control_.max_connections = static_cast<std::size_t>(options.max_connections);
     for (int id = 0; id < options.threads; ++id) {
         ConnectionSettings settings;
         settings.timeout = std::chrono::seconds(options.timeout_seconds);
         settings.pool_size = options.pool_size;
         settings.worker_id = id;
         workers_.push_back(
-            std::make_unique<Worker>(listener_.fd(), settings, handler_, stop_requested_));
+            std::make_unique<Worker>(listener_.fd(), settings, handler_, control_));
     }
     try {
         for (auto& worker : workers_) worker->start();
@@ -43,7 +44,7 @@ std::string Server::url() const {
 }
 
 void Server::stop() {
-    stop_requested_.store(true, std::memory_order_release);
+    control_.stop.store(true, std::memory_order_release);
     for (auto& worker : workers_) worker->join();  // each within its poll timeout
     workers_.clear();
 }

@@ -29,6 +29,7 @@ struct ServerOptions {
     int threads = 4;
     std::size_t pool_size = 32 * 1024;
     int timeout_seconds = 15;
+    int max_connections = 16384;
 };
 
 class Server {
@@ -51,7 +52,7 @@ public:
 private:
     Listener listener_;
     AccessHandler handler_;
-    std::atomic<bool> stop_requested_{false};
+    PoolControl control_;
     std::vector<std::unique_ptr<Worker>> workers_;
 };
 

@@ -26,12 +26,19 @@
 
 #include "connection.hpp"
 
+// What the Server shares with all its workers.
+struct PoolControl {
+    std::atomic<bool> stop{false};              // set by Server::stop()
+    std::atomic<std::size_t> connections{0};    // open, across all workers
+    std::size_t max_connections = 16384;        // --max-connections
+};
+
 class Worker {
 public:
     // `settings` is copied: each worker has its own (MHD copies the daemon
-    // into each worker context). `handler` and `stop` outlive the worker.
+    // into each worker context). `handler` and `control` outlive the worker.
     Worker(int listen_fd, ConnectionSettings settings, const AccessHandler& handler,
-           const std::atomic<bool>& stop);
+           PoolControl& control);
     ~Worker() { join(); }
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -53,7 +60,7 @@ private:
     const int listen_fd_;
     const ConnectionSettings settings_;
     const AccessHandler& handler_;
-    const std::atomic<bool>& stop_;
+    PoolControl& control_;
     std::thread thread_;
 
     // The worker's connections, a doubly linked list as in libmicrohttpd

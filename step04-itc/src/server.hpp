@@ -31,6 +31,7 @@ struct ServerOptions {
     int threads = 4;
     std::size_t pool_size = 32 * 1024;
     int timeout_seconds = 15;
+    int max_connections = 16384;
 };
 
 class Server {

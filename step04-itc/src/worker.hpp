@@ -36,8 +36,10 @@
 // What the Server tells its workers. Written by the controlling thread,
 // read by workers after their Waker fired.
 struct PoolControl {
-    std::atomic<bool> stop{false};     // "e": finish in-flight responses, then exit
-    std::atomic<bool> quiesce{false};  // "q": stop accepting, keep serving
+    std::atomic<bool> stop{false};              // "e": finish in-flight responses, then exit
+    std::atomic<bool> quiesce{false};           // "q": stop accepting, keep serving
+    std::atomic<std::size_t> connections{0};    // open, across all workers
+    std::size_t max_connections = 16384;        // --max-connections
     std::mutex mutex;
     std::condition_variable changed;
     int quiesced_workers = 0;          // guarded by mutex

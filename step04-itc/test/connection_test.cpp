@@ -126,9 +126,14 @@ protected:
         }
     }
 
-    // What Worker::call_handlers does on POLLIN.
+    // What Worker::call_handlers does on POLLIN, and on POLLOUT: the I/O
+    // handler, then handle_idle, which answers any complete request.
     void on_readable(Clock::time_point now) {
         connection->handle_read(now);
+        connection->handle_idle(now);
+    }
+    void on_writable(Clock::time_point now) {
+        connection->handle_write(now);
         connection->handle_idle(now);
     }
 
@@ -520,7 +525,7 @@ TEST_F(ConnectionTest, LargeResponseIsWrittenOverSeveralPollouts) {
     auto now = t0;
     while (connection->state() == State::kWritingResponse && writes < 100000) {
         now += 1ms;
-        connection->handle_write(now);  // POLLOUT: the client made room
+        on_writable(now);  // POLLOUT: the client made room
         ++writes;
         data += receive();
     }
@@ -555,7 +560,7 @@ TEST_F(ConnectionTest, StalledWriteTimesOut) {
     on_readable(t0);
     ::unlink(path.c_str());
     ASSERT_EQ(connection->state(), State::kWritingResponse);
-    connection->handle_write(t0 + 1s);  // nothing moves: the buffer is full
+    on_writable(t0 + 1s);  // nothing moves: the buffer is full
     EXPECT_EQ(connection->state(), State::kWritingResponse);
     connection->handle_timeout(t0 + settings.timeout);
     EXPECT_EQ(connection->state(), State::kClosed);

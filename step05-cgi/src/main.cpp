@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
         server_options.threads = options.threads;
         server_options.pool_size = options.pool_size;
         server_options.timeout_seconds = options.timeout_seconds;
+        server_options.max_connections = options.max_connections;
         server_options.cgi_timeout_seconds = options.cgi_timeout_seconds;
         Server server(server_options, [&](const Request& request, RequestContext& context) {
             if (auto reply = cgi.handle(request, context)) return std::move(*reply);

@@ -26,11 +26,13 @@ bool parse_number(std::string_view text, T low, T high, T& out) {
 
 std::string usage_text() {
     return "usage: httpd [--host ADDR] [--port N] [--root DIR] [--timeout S] [--threads N]\n"
-           "             [--pool-size BYTES] [--cgi-dir DIR] [--cgi-timeout S] [--trace] [--help]\n"
+           "             [--max-connections N] [--pool-size BYTES] [--cgi-dir DIR]\n"
+           "             [--cgi-timeout S] [--trace] [--help]\n"
            "  --host ADDR   IPv4 address to listen on (default 127.0.0.1)\n"
            "  --port N      TCP port; 0 picks a free one (default 8080)\n"
            "  --root DIR    directory to serve (default www)\n"
            "  --timeout S   close a connection idle for S seconds (default 15)\n"
+           "  --max-connections N  answer 503 to clients beyond N open connections (default 16384)\n"
            "  --threads N   worker threads, each polling the listening socket (default 4)\n"
            "  --pool-size B memory pool per connection, 4096 to 1048576 (default 32768)\n"
            "  --cgi-dir DIR directory under the root whose programs run at /cgi-bin/ (default cgi-bin)\n"
@@ -76,6 +78,10 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
             auto v = value();
             if (!v || !parse_number(*v, 1, 86400, options.timeout_seconds))
                 return fail("--timeout needs a number of seconds from 1 to 86400");
+        } else if (name == "--max-connections") {
+            auto v = value();
+            if (!v || !parse_number(*v, 1, 1000000, options.max_connections))
+                return fail("--max-connections needs a number from 1 to 1000000");
         } else if (name == "--threads") {
             auto v = value();
             if (!v || !parse_number(*v, 1, 256, options.threads))

@@ -15,6 +15,7 @@ struct Options {
     std::string root = "www";
     bool trace = false;
     int timeout_seconds = 15;  // close a connection idle this long (step02)
+    int max_connections = 16384;  // beyond it a new client gets 503 (step02)
     int threads = 4;               // worker threads in the pool (step03)
     std::size_t pool_size = 32768;  // memory pool per connection, in bytes (step03)
     std::string cgi_dir = "cgi-bin";  // CGI programs, under the root, at /cgi-bin/ (step05)

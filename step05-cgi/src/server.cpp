@@ -25,6 +25,7 @@ Server::Server(const ServerOptions& options, AccessHandler handler)
       port_(listener_.port()),
       host_(listener_.host()),
       handler_(std::move(handler)) {
+    control_.max_connections = static_cast<std::size_t>(options.max_connections);
     for (int id = 0; id < options.threads; ++id) {
         ConnectionSettings settings;
         settings.timeout = std::chrono::seconds(options.timeout_seconds);

@@ -1,0 +1,92 @@
+"""Limits that keep a server alive under too many clients: --max-connections
+(503 beyond the cap, never a crash) and running out of file descriptors
+(accept() fails with EMFILE; the server keeps serving and recovers)."""
+
+import socket
+
+import pytest
+
+import httpclient
+from serverproc import wait_until
+
+build = httpclient.build_request
+
+
+def idle_connections(server, count):
+    """count connected sockets that send nothing."""
+    socks = []
+    for _ in range(count):
+        s = socket.create_connection((server.host, server.port), timeout=5)
+        socks.append(s)
+    return socks
+
+
+def close_all(socks):
+    for s in socks:
+        s.close()
+
+
+@pytest.mark.cap("limits")
+def test_max_connections_refuses_with_503_and_keeps_serving(start_server):
+    server = start_server(extra_args=["--max-connections", "3", "--timeout", "30"])
+    baseline = server.fds()
+    held = idle_connections(server, 3)
+    try:
+        # Wait until the server has accepted all three (not just queued them).
+        wait_until(lambda: server.fds() >= baseline + 3, 5,
+                   message="the three connections were not accepted")
+        with server.connect() as extra:
+            extra.send(build("/page.html"))
+            resp = extra.read_response()
+            assert resp.status == 503, resp
+            assert resp.has_token("Connection", "close"), resp
+            assert b"too many connections" in resp.body
+    finally:
+        close_all(held)
+    # Once the held connections are gone, clients are served again.
+    def served():
+        with server.connect() as conn:
+            return conn.request(build("/page.html")).status == 200
+    wait_until(served, 10, interval=0.1, message="not served again after the cap freed up")
+    assert server.alive()
+
+
+@pytest.mark.cap("limits")
+def test_max_connections_counts_only_open_connections(start_server):
+    server = start_server(extra_args=["--max-connections", "2"])
+    baseline = server.fds()
+    # Many sequential connections, each gone before the next: never refused.
+    for _ in range(30):
+        with server.connect() as conn:
+            resp = conn.request(build("/page.html", headers={"Connection": "close"}))
+            assert resp.status == 200, resp
+            assert conn.wait_closed(5)
+        wait_until(lambda: server.fds() <= baseline, 5,
+                   message="the server did not close its side")
+
+
+@pytest.mark.cap("limits")
+def test_running_out_of_descriptors_is_survived(start_server):
+    # 40 descriptors in all: with the standard three, the listening socket
+    # and each step's own (an eventfd per worker, ...), about 30 clients fit.
+    server = start_server(nofile=40)
+    held = []
+    try:
+        # Open far more connections than descriptors. The kernel queues them
+        # in the backlog; the server's accept() fails with EMFILE meanwhile.
+        for _ in range(80):
+            held.append(socket.create_connection((server.host, server.port), timeout=5))
+        assert server.alive(), "the server died when it ran out of descriptors"
+    finally:
+        close_all(held)
+    # Descriptors come back as the held clients' connections close: a new
+    # client is served again.
+    def served():
+        try:
+            with server.connect(timeout=2) as conn:
+                return conn.request(build("/page.html", headers={"Connection": "close"})).status == 200
+        except (OSError, AssertionError):
+            return False
+    wait_until(served, 20, interval=0.2, message="not served again after EMFILE")
+    assert server.alive()
+
