@@ -33,3 +33,11 @@ test-tsan:
 
 clean:
 	rm -rf build
+
+# libFuzzer targets, built with clang++ into build/fuzz/ (fuzz/README.md,
+# docs/security.md). `make fuzz` runs each target 60 s, `make fuzz-smoke` 10 s.
+.PHONY: fuzz fuzz-smoke
+fuzz:
+	fuzz/run
+fuzz-smoke:
+	fuzz/run --smoke

@@ -13,8 +13,8 @@
 // Invariants when build() succeeds: every variable is NAME=value with NAME
 // in [A-Z0-9_]+, each NAME once; no HTTP_PROXY and no other excluded field;
 // no NUL anywhere; envp() is null-terminated and holds exactly variables();
-// size() and bytes() are right and within the limits; a move keeps envp()
-// pointing into the new owner. When it fails: an error, 431 or 500, and an
+// size() and bytes() are right and within the limits; a move (construction
+// or assignment) keeps envp() pointing into the new owner. When it fails: an error, 431 or 500, and an
 // empty envp().
 #include <cstdint>
 #include <cstring>
@@ -178,5 +178,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
         FUZZ_CHECK(moved.envp()[i] == moved.variables()[i].c_str(), "moved envp() dangles");
     FUZZ_CHECK(moved.envp()[first.size()] == nullptr, "moved envp() not null-terminated");
     FUZZ_CHECK(env.size() == 0 && env.envp()[0] == nullptr, "moved-from object not empty");  // NOLINT
+    CgiEnvironment assigned;
+    assigned = std::move(moved);
+    FUZZ_CHECK(assigned.variables() == first, "move-assigned variables differ");
+    for (std::size_t i = 0; i < first.size(); ++i)
+        FUZZ_CHECK(assigned.envp()[i] == assigned.variables()[i].c_str(), "move-assigned envp() dangles");
+    FUZZ_CHECK(assigned.envp()[first.size()] == nullptr, "move-assigned envp() not null-terminated");
     return 0;
 }

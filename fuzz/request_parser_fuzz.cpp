@@ -101,8 +101,11 @@ void check_request(const Request& r, const ParserLimits& limits) {
     FUZZ_CHECK(r.body.size() <= limits.max_body, "body over the limit");
     if (has_length) {
         const std::string* cl = r.header("content-length");
-        FUZZ_CHECK(cl && !cl->empty() && cl->size() <= 18, "Content-Length accepted");
-        FUZZ_CHECK(std::stoull(*cl) == r.body.size(), "body length differs from Content-Length");
+        const bool digits = cl && !cl->empty() && cl->size() <= 18 &&
+                            cl->find_first_not_of("0123456789") == std::string::npos;
+        FUZZ_CHECK(digits, "malformed Content-Length accepted");
+        if (digits)
+            FUZZ_CHECK(std::stoull(*cl) == r.body.size(), "body length differs from Content-Length");
     } else if (!has_coding) {
         FUZZ_CHECK(r.body.empty(), "body without framing");
     }

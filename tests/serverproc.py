@@ -96,6 +96,36 @@ class ServerProcess:
     def threads(self):
         return proc_status_field(self.pid, "Threads")
 
+    def thread_names(self):
+        """The names (comm) of the server's threads. The steps name theirs:
+        "worker-N" (step03 on), "conn" (step02), the main thread keeps the
+        program's name."""
+        names = []
+        try:
+            tasks = os.listdir(f"/proc/{self.pid}/task")
+        except FileNotFoundError:
+            return names  # the server is gone; the caller's check will say so
+        for task in tasks:
+            try:
+                with open(f"/proc/{self.pid}/task/{task}/comm") as f:
+                    names.append(f.read().strip())
+            except FileNotFoundError:
+                pass  # a thread that just ended
+        return names
+
+    def threads_named(self, prefix):
+        return sum(1 for name in self.thread_names() if name.startswith(prefix))
+
+    def sanitizer_threads(self):
+        """Threads a sanitizer runtime may add (ThreadSanitizer starts one):
+        1 for a sanitized build, else 0. Read from the libraries it maps."""
+        try:
+            with open(f"/proc/{self.pid}/maps") as f:
+                maps = f.read()
+        except FileNotFoundError:
+            return 0
+        return 1 if ("libtsan" in maps or "libasan" in maps) else 0
+
     def fds(self):
         return len(os.listdir(f"/proc/{self.pid}/fd"))
 

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.cap("basic")
 
 BASE_OPTIONS = ["--host", "--port", "--root", "--trace", "--help"]
 # A valid value for each later-step option.
-LATER_OPTIONS = {"--timeout": "1", "--threads": "2", "--pool-size": "65536",
-                 "--cgi-dir": "cgi-bin"}
+LATER_OPTIONS = {"--timeout": "1", "--max-connections": "100", "--threads": "2",
+                 "--pool-size": "65536", "--cgi-dir": "cgi-bin"}
 
 
 def one_clear_line(result):

@@ -40,11 +40,15 @@ def wait_exit(srv, timeout):
 
 
 def context_switches(pid):
-    """Voluntary plus involuntary context switches of all the process's threads:
-    each wake-up of a sleeping thread counts at least one."""
+    """Voluntary plus involuntary context switches of the worker threads
+    (named "worker-N"): each wake-up of a sleeping thread counts at least one.
+    Other threads (a sanitizer runtime's, the main thread) are left out."""
     total = 0
     for task in os.listdir(f"/proc/{pid}/task"):
         try:
+            with open(f"/proc/{pid}/task/{task}/comm") as f:
+                if not f.read().startswith("worker-"):
+                    continue
             with open(f"/proc/{pid}/task/{task}/status") as f:
                 for line in f:
                     if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):

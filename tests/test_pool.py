@@ -110,7 +110,10 @@ def test_pool_threads_stay_n_plus_one_with_200_keepalive_clients(start_server, d
     need_fds(many_fds, 200)
     workers = 2
     srv = start_server(extra_args=["--threads", workers])
-    assert srv.threads() == workers + 1, \
+    assert srv.threads_named("worker-") == workers, thread_names(srv.pid)
+    # N workers and main; a sanitizer runtime may add one of its own.
+    n_plus_one = workers + 1 + srv.sanitizer_threads()
+    assert srv.threads() <= n_plus_one, \
         (f"{srv.threads()} threads with --threads {workers}; want {workers} workers + main: "
          f"{thread_names(srv.pid)}")
     conns = []
@@ -123,16 +126,16 @@ def test_pool_threads_stay_n_plus_one_with_200_keepalive_clients(start_server, d
             resp = conn.read_response()
             assert resp.status == 200, (i, resp)
             assert resp.body == docroot.read(f"par/f{i % 50:02d}.txt"), i
-        assert srv.threads() == workers + 1, "threads grew with the clients"
+        assert srv.threads() <= n_plus_one, "threads grew with the clients"
         for i, conn in enumerate(conns):  # second round, same connections
             resp = conn.request(build("/notes.txt"))
             assert resp.status == 200, (i, resp)
             assert not resp.has_token("Connection", "close"), resp
-        assert srv.threads() == workers + 1, "threads grew with the clients"
+        assert srv.threads() <= n_plus_one, "threads grew with the clients"
     finally:
         close_all(conns)
     assert srv.get("/page.html").status == 200
-    assert srv.threads() == workers + 1
+    assert srv.threads() <= n_plus_one
 
 
 def test_pool_1000_idle_connections_do_not_delay_a_new_client(start_server, docroot, many_fds):

@@ -22,6 +22,7 @@ def test_skip_reasons():
 
 def test_options_follow_capabilities():
     assert steps.options_of(steps.caps_of(1)) == set()
-    assert steps.options_of(steps.caps_of(2)) == {"--timeout"}
-    assert steps.options_of(steps.caps_of(3)) == {"--timeout", "--threads", "--pool-size"}
+    assert steps.options_of(steps.caps_of(2)) == {"--timeout", "--max-connections"}
+    assert steps.options_of(steps.caps_of(3)) == {"--timeout", "--max-connections",
+                                                  "--threads", "--pool-size"}
     assert "--cgi-dir" in steps.options_of(steps.caps_of(5))

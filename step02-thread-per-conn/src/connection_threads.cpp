@@ -1,6 +1,7 @@
 // One thread per connection, every one of them joined. Introduced in step02.
 #include "connection_threads.hpp"
 
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -26,6 +27,7 @@ void ConnectionThreads::start(UniqueFd& client, Serve serve) {
             serve(fd);
             finish(id, owned);
         });
+        ::pthread_setname_np(entry->second.thread.native_handle(), "conn");  // top -H, /proc
     } catch (...) {
         running_.erase(entry);
         throw;  // `client` still owns the descriptor

@@ -56,11 +56,11 @@ Worker::Worker(int listen_fd, ConnectionSettings settings, const AccessHandler& 
 // MHD_create_named_thread_: the name shows in top -H, gdb and
 // /proc/PID/task/*/comm, so a reader can watch each worker.
 void Worker::start() {
-    thread_ = std::thread([this] {
-        std::string thread_name = "worker-" + std::to_string(settings_.worker_id);
-        ::pthread_setname_np(::pthread_self(), thread_name.c_str());
-        run();
-    });
+    thread_ = std::thread([this] { run(); });
+    // Named here, by the starting thread: the name is set before the server
+    // says it is listening.
+    std::string thread_name = "worker-" + std::to_string(settings_.worker_id);
+    ::pthread_setname_np(thread_.native_handle(), thread_name.c_str());
 }
 
 void Worker::join() {

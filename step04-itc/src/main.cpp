@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
             }
             if (reasons.find('e') != std::string::npos) break;
         }
+        // From here on no handler may touch `control`, which dies with this block.
+        block_control_signals();
         trace("stop", "stopping the workers");
         server.stop();
     } catch (const StartupError& error) {

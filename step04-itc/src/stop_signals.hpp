@@ -13,6 +13,8 @@
 
 // Blocks the three signals. Call from the main thread before any other
 // thread starts: threads inherit the mask, so only main will take them.
+// Call it again once the last signal has been handled, before the Waker
+// the handlers use is destroyed.
 void block_control_signals();
 
 // Installs the handlers, which activate `waker`, and unblocks the signals in

@@ -17,11 +17,12 @@ std::vector<ResumeHandle> ResumeQueue::take_all() {
 }
 
 bool SuspendedConnection::resume(Response response) {
-    {
-        std::lock_guard lock(mutex_);
-        if (!connection_ || response_) return false;  // gone, or resumed already
-        response_ = std::move(response);
-    }
+    std::lock_guard lock(mutex_);
+    if (!connection_ || response_) return false;  // gone, or resumed already
+    response_ = std::move(response);
+    // Pushed under our lock: while connection_ is set, the worker (and its
+    // queue and Waker) cannot be gone. No deadlock: the worker takes the
+    // queue's lock and a handle's lock one after the other, never nested.
     queue_.push(shared_from_this());
     return true;
 }

@@ -210,7 +210,7 @@ TEST_F(ConnectionSuspendTest, AResumeBeforeTheHandlerReturnsIsNotLost) {
     // /api/delay?ms=0 can be resumed by the timer thread before the handler
     // has even returned. The connection parks anyway; the queued handle
     // brings it back on the worker's next wake-up.
-    handler_ = [this](const Request&, RequestContext& context) {
+    handler_ = [](const Request&, RequestContext& context) {
         EXPECT_TRUE(context.suspend()->resume(text("at once")));
         return text("ignored");
     };

@@ -1,8 +1,9 @@
 // Building a CGI program's environment from a request (RFC 3875 §4.1).
-// Introduced in step05. Tinyhttpd's execute_cgi() puts two or three
-// variables with putenv() into the server's own environment, where every
-// later CGI child also finds them; here each child gets a fresh, complete
-// list and nothing of the server's environment.
+// Introduced in step05. Tinyhttpd's execute_cgi() calls putenv() in the
+// child after fork(), adding two or three variables to the whole
+// environment it inherited from the server (and putenv() may allocate,
+// which is unsafe after fork() in a threaded program). Here the list is
+// built before fork(), complete, and holds nothing of the server's own.
 #include "cgi_environment.hpp"
 
 #include <string>

@@ -137,6 +137,7 @@ void CgiExchange::end_of_output() {
                         ? parser_.error_reason()
                         : "the program ended before its header section");
     }
+    process_->let_finish();  // its answer is complete; it may still tidy up
     if (chunked_) output_.append(kLastChunk);
     // Fewer bytes than announced: only closing tells the client it is over.
     if (fixed_length_ && length_left_ > 0 && !options_.head_request) close_ = true;

@@ -82,8 +82,11 @@ std::optional<Response> CgiHandler::handle(const Request& request,
     split_peer(context.peer(), remote_addr, remote_port);
     std::string server_name;
     if (const std::string* host = request.header("host")) {
-        std::string_view host_name = *host;
-        if (!host_name.starts_with('[')) host_name = host_name.substr(0, host_name.rfind(':'));
+        std::string_view host_name = *host;  // "name:port", "[v6]:port", "name"
+        if (host_name.starts_with('['))
+            host_name = host_name.substr(0, host_name.find(']') + 1);
+        else
+            host_name = host_name.substr(0, host_name.rfind(':'));
         server_name = std::string(host_name);
     }
     if (server_name.empty()) server_name = context.server_address();

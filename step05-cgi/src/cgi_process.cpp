@@ -121,7 +121,7 @@ CgiProcess::CgiProcess(pid_t pid, UniqueFd pid_fd, UniqueFd stdin_fd, UniqueFd s
 
 CgiProcess::~CgiProcess() {
     if (reaped_ || try_reap()) return;
-    kill_group();
+    if (kill_on_destroy_) kill_group();
     reaper_.adopt(pid_, std::move(pid_fd_));
 }
 
@@ -150,13 +150,17 @@ void ChildReaper::adopt(pid_t pid, UniqueFd pid_fd) {
 void ChildReaper::reap_exited() {
     std::erase_if(children_, [](const Child& child) {
         int status;
-        return ::waitpid(child.pid, &status, WNOHANG) == child.pid;
+        if (::waitpid(child.pid, &status, WNOHANG) != child.pid) return false;
+        trace("cgi", "reaped pid=" + std::to_string(child.pid) + " (by the reaper)");
+        return true;
     });
 }
 
 ChildReaper::~ChildReaper() {
     for (const Child& child : children_) {
+        ::kill(-child.pid, SIGKILL);  // the worker is stopping: nothing waits longer
+        ::kill(child.pid, SIGKILL);
         int status;
-        ::waitpid(child.pid, &status, 0);  // SIGKILLed already: a short wait
+        ::waitpid(child.pid, &status, 0);  // killed: a short wait
     }
 }

@@ -52,7 +52,8 @@ public:
                                              std::string& error);
 
     // A process still running when its connection ends is killed with its
-    // process group, and the reaper collects it: never a zombie.
+    // process group (unless let_finish() was called), and the reaper
+    // collects it: never a zombie.
     ~CgiProcess();
     CgiProcess(const CgiProcess&) = delete;
     CgiProcess& operator=(const CgiProcess&) = delete;
@@ -73,6 +74,10 @@ public:
     // SIGKILL to the whole process group: the script and anything it started.
     void kill_group();
 
+    // The response is complete (the program closed its stdout): a program
+    // that still runs is left to finish, and reaped when it exits.
+    void let_finish() { kill_on_destroy_ = false; }
+
 private:
     CgiProcess(pid_t pid, UniqueFd pid_fd, UniqueFd stdin_fd, UniqueFd stdout_fd,
                ChildReaper& reaper);
@@ -83,15 +88,17 @@ private:
     UniqueFd stdout_;  // our read end of the child's stdout
     ChildReaper& reaper_;
     bool reaped_ = false;
+    bool kill_on_destroy_ = true;
     int status_ = 0;
 };
 
-// Children whose connection is gone: killed, waiting to be reaped. Their
+// Children whose connection is gone (killed, or finishing on their own),
+// waiting to be reaped. Their
 // pidfds are in the worker's poll set, so a worker that sleeps with no
 // timeout still wakes to reap them. Worker thread only.
 class ChildReaper {
 public:
-    ~ChildReaper();  // at worker exit: the killed children are reaped, briefly blocking
+    ~ChildReaper();  // at worker exit: what is left is killed and reaped
 
     void adopt(pid_t pid, UniqueFd pid_fd);
     std::size_t size() const { return children_.size(); }

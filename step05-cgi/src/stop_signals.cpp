@@ -2,6 +2,7 @@
 // Introduced in step02, changed in step03 and step04.
 #include "stop_signals.hpp"
 
+#include <cerrno>
 #include <csignal>
 
 namespace {
@@ -18,7 +19,12 @@ sigset_t control_signals() {
 }
 
 // Async-signal-safe: Waker::activate() is an atomic or and a write(2).
-void on_control_signal(int signal) { g_waker->activate(signal == SIGUSR1 ? 'q' : 'e'); }
+// errno is saved: the interrupted code may be about to read it.
+void on_control_signal(int signal) {
+    const int saved_errno = errno;
+    g_waker->activate(signal == SIGUSR1 ? 'q' : 'e');
+    errno = saved_errno;
+}
 
 }  // namespace
 

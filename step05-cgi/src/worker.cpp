@@ -63,11 +63,11 @@ Worker::Worker(int listen_fd, ConnectionSettings settings, const AccessHandler& 
 // MHD_create_named_thread_: the name shows in top -H, gdb and
 // /proc/PID/task/*/comm, so a reader can watch each worker.
 void Worker::start() {
-    thread_ = std::thread([this] {
-        std::string thread_name = "worker-" + std::to_string(settings_.worker_id);
-        ::pthread_setname_np(::pthread_self(), thread_name.c_str());
-        run();
-    });
+    thread_ = std::thread([this] { run(); });
+    // Named here, by the starting thread: the name is set before the server
+    // says it is listening.
+    std::string thread_name = "worker-" + std::to_string(settings_.worker_id);
+    ::pthread_setname_np(thread_.native_handle(), thread_name.c_str());
 }
 
 void Worker::join() {
@@ -169,6 +169,24 @@ void Worker::handle_wakeup(Clock::time_point now) {
     std::string reasons = waker_.clear();
     trace("itc", name() + " clear reasons=" + reasons);
 
+    // Work handed over first, so that a stop arriving in the same wake-up
+    // finds it: a response resumed just before stop is still sent.
+    std::vector<std::pair<UniqueFd, std::string>> incoming;  // "n"
+    {
+        std::lock_guard lock(incoming_mutex_);
+        incoming.swap(incoming_);
+    }
+    for (auto& [socket, peer] : incoming) {
+        trace("add", name() + " handed over fd=" + std::to_string(socket.get()));
+        add_connection(std::move(socket), std::move(peer), now);
+        if (stopping_) connections_.front()->begin_shutdown(now);  // a stop came earlier
+    }
+    for (auto& handle : resume_queue_.take_all()) {  // "r"
+        auto [connection, response] = handle->take();
+        if (!connection) continue;  // it closed while parked
+        connection->resume(std::move(response), now);
+        connection->handle_idle(now);  // pipelined requests behind it
+    }
     if (control_.stop.load() && !stopping_) {  // "e"
         stopping_ = true;
         accepting_ = false;
@@ -186,22 +204,6 @@ void Worker::handle_wakeup(Clock::time_point now) {
         std::lock_guard lock(control_.mutex);
         ++control_.quiesced_workers;
         control_.changed.notify_all();
-    }
-    std::vector<std::pair<UniqueFd, std::string>> incoming;  // "n"
-    {
-        std::lock_guard lock(incoming_mutex_);
-        incoming.swap(incoming_);
-    }
-    for (auto& [socket, peer] : incoming) {
-        trace("add", name() + " handed over fd=" + std::to_string(socket.get()));
-        add_connection(std::move(socket), std::move(peer), now);
-        if (stopping_) connections_.front()->begin_shutdown(now);
-    }
-    for (auto& handle : resume_queue_.take_all()) {  // "r"
-        auto [connection, response] = handle->take();
-        if (!connection) continue;  // it closed while parked
-        connection->resume(std::move(response), now);
-        connection->handle_idle(now);  // pipelined requests behind it
     }
 }
 
