@@ -39,6 +39,14 @@ public:
 
     Status status() const { return status_; }
     bool started() const { return started_; }   // any byte of a request seen
+    // The header section is complete and the body is still arriving; then
+    // request() already holds the method, target and header fields (a
+    // server may answer "Expect: 100-continue" at this point, RFC 9110 §10.1.1).
+    bool awaiting_body() const {
+        return state_ == State::kBody || state_ == State::kChunkSize ||
+               state_ == State::kChunkData || state_ == State::kChunkDataEnd ||
+               state_ == State::kTrailerLine;
+    }
     const Request& request() const { return request_; }
     int error_status() const { return error_status_; }         // e.g. 400
     const std::string& error_reason() const { return error_reason_; }

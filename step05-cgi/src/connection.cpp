@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "socket_io.hpp"
@@ -116,7 +117,10 @@ void Connection::handle_idle(Clock::time_point now) {
         std::memmove(read_buffer_, read_buffer_ + used, read_length_ - used);
         read_length_ -= used;
 
-        if (parser_.status() == RequestParser::Status::kNeedMore) return;
+        if (parser_.status() == RequestParser::Status::kNeedMore) {
+            send_continue_if_expected();
+            return;
+        }
         if (parser_.status() == RequestParser::Status::kError) {
             note("process", "error " + std::to_string(parser_.error_status()) + " " +
                                 parser_.error_reason());
@@ -262,6 +266,7 @@ void Connection::start_next_request(Clock::time_point now) {
     parser_.reset();
     rewritten_.reset();
     redirects_ = 0;
+    continue_sent_ = false;
     request_failed_ = false;
     state_ = State::kReadingRequest;
     deadline_ = now + settings_.timeout;
@@ -299,6 +304,23 @@ void Connection::close(Completion reason) {
     state_ = State::kClosed;
     response_ = Response{};
     socket_.reset();
+}
+
+// "Expect: 100-continue" (RFC 9110 §10.1.1): the client waits (curl: one
+// second) before sending a large body unless told to go on. Sent once per
+// request, best effort: the socket's buffer is empty while a request arrives.
+void Connection::send_continue_if_expected() {
+    if (continue_sent_ || !parser_.awaiting_body()) return;
+    const Request& request = parser_.request();
+    const std::string* expect = request.header("expect");
+    if (request.version_minor != 1 || !expect) return;
+    std::string value = *expect;
+    for (auto& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (value != "100-continue") return;
+    continue_sent_ = true;
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    send_some(fd(), kContinue.data(), kContinue.size(), false);
+    note("continue", "100 Continue");
 }
 
 // step05: start the program and follow it in the poll loop.

@@ -122,6 +122,7 @@ private:
     void dispatch(Response response, Clock::time_point now);
     void start_cgi(CgiLaunch& launch, Clock::time_point now);
     void write_cgi_output(Clock::time_point now);
+    void send_continue_if_expected();
     void after_response(bool must_close, Clock::time_point now);
     void start_response(Response response, Clock::time_point now);
     void finish_response(Clock::time_point now);
@@ -155,4 +156,5 @@ private:
     std::unique_ptr<CgiExchange> cgi_;  // while kRunningCgi (step05)
     std::optional<Request> rewritten_;  // a CGI local redirect's new request
     int redirects_ = 0;
+    bool continue_sent_ = false;        // "100 Continue" for this request
 };

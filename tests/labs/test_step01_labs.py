@@ -60,7 +60,8 @@ def test_last_modified_is_the_files_mtime(dated):
 def test_not_modified_since_gives_304_without_a_body(dated, method, offset):
     with dated.connect() as conn:
         conn.send(build("/page.html", method=method,
-                        headers=[("If-Modified-Since", http_date(MTIME + offset))]))
+                        headers=[("If-Modified-Since", http_date(MTIME + offset)),
+                                 ("Connection", "close")]))
         resp = conn.read_response(method)
         assert resp.status == 304, f"the file is not newer than If-Modified-Since: {resp!r}"
         assert resp.header("Date") and resp.header("Server"), resp
@@ -68,7 +69,7 @@ def test_not_modified_since_gives_304_without_a_body(dated, method, offset):
         assert length in (None, str(len(PAGE))), (
             f"a 304 must not announce Content-Length {length} for a {len(PAGE)}-byte file "
             f"(RFC 9110 §8.6): leave it out or send the file's length")
-        assert conn.wait_closed(5), "step01 closes every connection after its response"
+        assert conn.wait_closed(5), "the request said Connection: close"
         assert conn.buf == b"", f"a 304 has no body, got {conn.buf[:200]!r}"
 
 

@@ -77,8 +77,8 @@ IDLE = 200
 def read_answers(path):
     if not path.is_file():
         pytest.fail(f"measure, then write your figures into {path.relative_to(REPO)}, e.g.\n"
-                    f"    vmsize_kib_per_connection: 8200\n"
-                    f"    rss_kib_per_connection: 20\n"
+                    f"    vmsize_kib_per_connection: 123\n"
+                    f"    rss_kib_per_connection: 456\n"
                     f"(see docs/labs.md, step02-idle-rss)", pytrace=False)
     values = {}
     for line in path.read_text().splitlines():
