@@ -39,8 +39,10 @@ struct Outcome {
     std::string error;
 
     bool operator==(const Outcome& o) const {
-        if (status != o.status) return false;
-        if (status == Status::kError) return error == o.error;
+        if (status != o.status)
+            return false;
+        if (status == Status::kError)
+            return error == o.error;
         return consumed == o.consumed && kind == o.kind && code == o.code && reason == o.reason &&
                content_type == o.content_type && location == o.location &&
                content_length == o.content_length && headers == o.headers && dropped == o.dropped;
@@ -59,13 +61,15 @@ CgiResponseLimits limits_for(bool small) {
 std::string lower(std::string_view s) {
     std::string out(s);
     for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
     return out;
 }
 
 void check_head(const CgiResponseHead& h, std::size_t consumed, const CgiResponseLimits& limits) {
     FUZZ_CHECK(h.status >= 200 && h.status <= 599, "status " + std::to_string(h.status));
-    FUZZ_CHECK(fuzz::is_safe_value(h.reason), "reason with a control byte: " + fuzz::escaped(h.reason));
+    FUZZ_CHECK(fuzz::is_safe_value(h.reason),
+               "reason with a control byte: " + fuzz::escaped(h.reason));
     FUZZ_CHECK(consumed <= limits.max_header_bytes, "header section over the limit");
     FUZZ_CHECK(h.headers.size() <= limits.max_header_count, "too many fields");
     for (const auto& [name, value] : h.headers) {
@@ -79,7 +83,8 @@ void check_head(const CgiResponseHead& h, std::size_t consumed, const CgiRespons
     }
     switch (h.kind) {
         case CgiResponseKind::kLocalRedirect:
-            FUZZ_CHECK(h.location.starts_with("/"), "local redirect to " + fuzz::escaped(h.location));
+            FUZZ_CHECK(h.location.starts_with("/"),
+                       "local redirect to " + fuzz::escaped(h.location));
             FUZZ_CHECK(h.headers.empty() && !h.content_length, "local redirect carries fields");
             break;
         case CgiResponseKind::kClientRedirect:
@@ -143,10 +148,13 @@ Outcome run(std::string_view data, const std::vector<std::size_t>& pieces,
 }
 
 std::string describe(const Outcome& o) {
-    if (o.status == Status::kError) return "kError: " + o.error;
-    if (o.status == Status::kNeedMore) return "kNeedMore";
+    if (o.status == Status::kError)
+        return "kError: " + o.error;
+    if (o.status == Status::kNeedMore)
+        return "kNeedMore";
     return "kComplete " + std::string(to_string(o.kind)) + " " + std::to_string(o.code) +
-           " consumed=" + std::to_string(o.consumed) + " fields=" + std::to_string(o.headers.size());
+           " consumed=" + std::to_string(o.consumed) +
+           " fields=" + std::to_string(o.headers.size());
 }
 
 }  // namespace
@@ -159,7 +167,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     const Outcome whole = run(data, fuzz::whole(data.size()), limits);
     const Outcome bytewise = run(data, fuzz::byte_by_byte(data.size()), limits);
     const Outcome pieces = run(data, fuzz::plan_pieces(in.sizes, data.size()), limits);
-    FUZZ_CHECK(whole == bytewise, "whole: " + describe(whole) + "\n  byte by byte: " + describe(bytewise));
+    FUZZ_CHECK(whole == bytewise,
+               "whole: " + describe(whole) + "\n  byte by byte: " + describe(bytewise));
     FUZZ_CHECK(whole == pieces, "whole: " + describe(whole) + "\n  pieces: " + describe(pieces));
     return 0;
 }

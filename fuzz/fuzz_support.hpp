@@ -29,13 +29,13 @@
 #define FUZZ_CHECK_FAILED() std::abort()
 #endif
 
-#define FUZZ_CHECK(cond, what)                                                         \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            std::fprintf(stderr, "\nFUZZ_CHECK failed at %s:%d: %s\n  (%s)\n", __FILE__, \
-                         __LINE__, #cond, std::string(what).c_str());                  \
-            FUZZ_CHECK_FAILED();                                                       \
-        }                                                                              \
+#define FUZZ_CHECK(cond, what)                                                                     \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            std::fprintf(stderr, "\nFUZZ_CHECK failed at %s:%d: %s\n  (%s)\n", __FILE__, __LINE__, \
+                         #cond, std::string(what).c_str());                                        \
+            FUZZ_CHECK_FAILED();                                                                   \
+        }                                                                                          \
     } while (0)
 
 namespace fuzz {
@@ -48,11 +48,13 @@ struct SplitInput {
 
 inline SplitInput split_input(const std::uint8_t* bytes, std::size_t size) {
     SplitInput in;
-    if (size == 0) return in;
+    if (size == 0)
+        return in;
     const std::size_t k = bytes[0] & 7u;
     in.small_limits = (bytes[0] & 8u) != 0;
     std::size_t i = 1;
-    for (; i <= k && i < size; ++i) in.sizes.push_back(static_cast<std::size_t>(bytes[i]) + 1);
+    for (; i <= k && i < size; ++i)
+        in.sizes.push_back(static_cast<std::size_t>(bytes[i]) + 1);
     in.data = std::string_view(reinterpret_cast<const char*>(bytes) + i, size - i);
     return in;
 }
@@ -62,7 +64,8 @@ inline std::vector<std::size_t> plan_pieces(const std::vector<std::size_t>& size
                                             std::size_t total) {
     std::vector<std::size_t> out;
     if (sizes.empty()) {
-        if (total > 0) out.push_back(total);
+        if (total > 0)
+            out.push_back(total);
         return out;
     }
     for (std::size_t at = 0, i = 0; at < total; ++i) {
@@ -82,22 +85,25 @@ inline std::vector<std::size_t> byte_by_byte(std::size_t total) {
 }
 
 inline bool is_tchar(unsigned char c) {  // RFC 9110 §5.6.2
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-           std::string_view::npos;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 inline bool is_token(std::string_view s) {
-    if (s.empty()) return false;
+    if (s.empty())
+        return false;
     for (unsigned char c : s)
-        if (!is_tchar(c)) return false;
+        if (!is_tchar(c))
+            return false;
     return true;
 }
 
 // A field value that can be written on a header line: no CTL but HTAB.
 inline bool is_safe_value(std::string_view s) {
     for (unsigned char c : s)
-        if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return false;
     return true;
 }
 
@@ -118,7 +124,8 @@ inline std::string escaped(std::string_view s, std::size_t max = 200) {
             out += buf;
         }
     }
-    if (s.size() > max) out += "...";
+    if (s.size() > max)
+        out += "...";
     return out;
 }
 

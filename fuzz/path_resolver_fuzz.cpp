@@ -47,7 +47,8 @@ namespace {
 const std::string kBase = "/tmp/stephttpd-fuzz-docroot";
 
 void must(bool ok, const std::string& what) {
-    if (ok) return;
+    if (ok)
+        return;
     std::fprintf(stderr, "path_resolver_fuzz: cannot set up %s: %s\n", what.c_str(),
                  std::strerror(errno));
     std::exit(1);
@@ -110,7 +111,8 @@ const std::string& docroot() {
 
 std::string real_path(const std::string& path) {
     char* real = ::realpath(path.c_str(), nullptr);
-    if (!real) return {};
+    if (!real)
+        return {};
     std::string out(real);
     std::free(real);
     return out;
@@ -122,7 +124,8 @@ void check_decode(std::string_view text) {
         FUZZ_CHECK(decoded && *decoded == text, "decoding text without '%' changed it");
         return;
     }
-    if (!decoded) return;
+    if (!decoded)
+        return;
     FUZZ_CHECK(decoded->size() <= text.size(), "decoding made the text longer");
     std::string encoded;
     static const char kHex[] = "0123456789ABCDEF";
@@ -143,9 +146,12 @@ void check_resolution(const std::string& root, std::string_view target, const Re
             FUZZ_CHECK(r.path.starts_with(root + "/"), "file outside the root: " + r.path + where);
             FUZZ_CHECK(r.path.find("/../") == std::string::npos && !r.path.ends_with("/.."),
                        "file path with '..': " + r.path + where);
-            FUZZ_CHECK(r.path.find("/./") == std::string::npos, "file path with '.': " + r.path + where);
-            FUZZ_CHECK(real_path(r.path) == r.path, "file path is not canonical: " + r.path + where);
-            FUZZ_CHECK(r.path.find("secret") == std::string::npos, "served a secret: " + r.path + where);
+            FUZZ_CHECK(r.path.find("/./") == std::string::npos,
+                       "file path with '.': " + r.path + where);
+            FUZZ_CHECK(real_path(r.path) == r.path,
+                       "file path is not canonical: " + r.path + where);
+            FUZZ_CHECK(r.path.find("secret") == std::string::npos,
+                       "served a secret: " + r.path + where);
             struct stat st {};
             FUZZ_CHECK(::lstat(r.path.c_str(), &st) == 0 && S_ISREG(st.st_mode),
                        "not a regular file: " + r.path + where);
@@ -176,7 +182,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
-    if (size > 8192) return 0;  // the request line limit: longer targets never get here
+    if (size > 8192)
+        return 0;  // the request line limit: longer targets never get here
     const std::string_view target(reinterpret_cast<const char*>(bytes), size);
     check_decode(target);
     const std::string& root = docroot();

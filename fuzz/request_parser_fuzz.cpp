@@ -44,12 +44,14 @@ struct Outcome {
 
     bool operator==(const Outcome& o) const {
         return requests == o.requests && last == o.last && error_status == o.error_status &&
-               error_reason == o.error_reason && (last != Status::kNeedMore || started == o.started);
+               error_reason == o.error_reason &&
+               (last != Status::kNeedMore || started == o.started);
     }
 };
 
 ParserLimits limits_for(bool small) {
-    if (!small) return ParserLimits{};
+    if (!small)
+        return ParserLimits{};
     ParserLimits l;
     l.max_request_line = 64;
     l.max_header_bytes = 256;
@@ -60,9 +62,12 @@ ParserLimits limits_for(bool small) {
 
 const char* name(Status s) {
     switch (s) {
-        case Status::kNeedMore: return "kNeedMore";
-        case Status::kComplete: return "kComplete";
-        case Status::kError: return "kError";
+        case Status::kNeedMore:
+            return "kNeedMore";
+        case Status::kComplete:
+            return "kComplete";
+        case Status::kError:
+            return "kError";
     }
     return "?";
 }
@@ -82,22 +87,28 @@ void check_request(const Request& r, const ParserLimits& limits) {
         FUZZ_CHECK(fuzz::is_token(f.name), "field name not a token: " + fuzz::escaped(f.name));
         for (char c : f.name)
             FUZZ_CHECK(!(c >= 'A' && c <= 'Z'), "field name not lower-case: " + f.name);
-        FUZZ_CHECK(fuzz::is_safe_value(f.value), "control byte in value: " + fuzz::escaped(f.value));
+        FUZZ_CHECK(fuzz::is_safe_value(f.value),
+                   "control byte in value: " + fuzz::escaped(f.value));
         if (!f.value.empty()) {
-            FUZZ_CHECK(f.value.front() != ' ' && f.value.front() != '\t' &&
-                           f.value.back() != ' ' && f.value.back() != '\t',
+            FUZZ_CHECK(f.value.front() != ' ' && f.value.front() != '\t' && f.value.back() != ' ' &&
+                           f.value.back() != '\t',
                        "value not trimmed: " + fuzz::escaped(f.value));
         }
         header_bytes += f.name.size() + 1 + f.value.size() + 2;  // at least this much was read
-        if (f.name == "host") ++hosts;
-        if (f.name == "content-length") has_length = true;
-        if (f.name == "transfer-encoding") has_coding = true;
+        if (f.name == "host")
+            ++hosts;
+        if (f.name == "content-length")
+            has_length = true;
+        if (f.name == "transfer-encoding")
+            has_coding = true;
     }
     FUZZ_CHECK(header_bytes + 2 <= limits.max_header_bytes, "header section over the limit");
     FUZZ_CHECK(hosts <= 1, "two Host fields accepted");
-    if (r.version_minor == 1) FUZZ_CHECK(hosts == 1, "HTTP/1.1 without Host accepted");
+    if (r.version_minor == 1)
+        FUZZ_CHECK(hosts == 1, "HTTP/1.1 without Host accepted");
     FUZZ_CHECK(!(has_length && has_coding), "Content-Length and Transfer-Encoding both accepted");
-    if (has_coding) FUZZ_CHECK(r.version_minor == 1, "Transfer-Encoding in HTTP/1.0 accepted");
+    if (has_coding)
+        FUZZ_CHECK(r.version_minor == 1, "Transfer-Encoding in HTTP/1.0 accepted");
     FUZZ_CHECK(r.body.size() <= limits.max_body, "body over the limit");
     if (has_length) {
         const std::string* cl = r.header("content-length");
@@ -105,7 +116,8 @@ void check_request(const Request& r, const ParserLimits& limits) {
                             cl->find_first_not_of("0123456789") == std::string::npos;
         FUZZ_CHECK(digits, "malformed Content-Length accepted");
         if (digits)
-            FUZZ_CHECK(std::stoull(*cl) == r.body.size(), "body length differs from Content-Length");
+            FUZZ_CHECK(std::stoull(*cl) == r.body.size(),
+                       "body length differs from Content-Length");
     } else if (!has_coding) {
         FUZZ_CHECK(r.body.empty(), "body without framing");
     }
@@ -128,7 +140,8 @@ void check_final(RequestParser& p, std::string_view more) {
     FUZZ_CHECK(p.feed(more) == 0, std::string("feed() consumed after ") + name(before));
     FUZZ_CHECK(p.status() == before && p.error_status() == err, "final status changed");
     FUZZ_CHECK(p.request().method == copy.method && p.request().target == copy.target &&
-                   p.request().body == copy.body && p.request().headers.size() == copy.headers.size(),
+                   p.request().body == copy.body &&
+                   p.request().headers.size() == copy.headers.size(),
                "request changed after the end");
 }
 
@@ -138,7 +151,8 @@ void check_reusable(RequestParser& p) {
     FUZZ_CHECK(p.status() == Status::kNeedMore, "reset(): status");
     FUZZ_CHECK(!p.started(), "reset(): started");
     FUZZ_CHECK(p.error_status() == 0 && p.error_reason().empty(), "reset(): error kept");
-    constexpr std::string_view kGood = "GET /a?b HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok";
+    constexpr std::string_view kGood =
+        "GET /a?b HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok";
     FUZZ_CHECK(p.feed(kGood) == kGood.size(), "reset(): good request not consumed");
     FUZZ_CHECK(p.status() == Status::kComplete, "reset(): good request not complete");
     const Request& r = p.request();
@@ -172,7 +186,8 @@ Outcome run(std::string_view data, const std::vector<std::size_t>& pieces,
                     const Request& r = parser.request();
                     check_request(r, limits);
                     Parsed p{r.method, r.target, r.version_minor, {}, r.body, r.keep_alive, pos};
-                    for (const auto& f : r.headers) p.headers.emplace_back(f.name, f.value);
+                    for (const auto& f : r.headers)
+                        p.headers.emplace_back(f.name, f.value);
                     out.requests.push_back(std::move(p));
                     check_final(parser, data.substr(pos));
                     if (fresh)
@@ -187,7 +202,8 @@ Outcome run(std::string_view data, const std::vector<std::size_t>& pieces,
                     out.last = Status::kError;
                     out.error_status = parser.error_status();
                     out.error_reason = parser.error_reason();
-                    if (check_reuse) check_reusable(parser);
+                    if (check_reuse)
+                        check_reusable(parser);
                     return out;
             }
         }
@@ -200,11 +216,13 @@ Outcome run(std::string_view data, const std::vector<std::size_t>& pieces,
 std::string describe(const Outcome& o) {
     std::string s = std::to_string(o.requests.size()) + " request(s)";
     for (const auto& r : o.requests)
-        s += " [" + fuzz::escaped(r.method, 20) + " " + fuzz::escaped(r.target, 40) + " end=" +
-             std::to_string(r.end) + " body=" + std::to_string(r.body.size()) + "]";
+        s += " [" + fuzz::escaped(r.method, 20) + " " + fuzz::escaped(r.target, 40) +
+             " end=" + std::to_string(r.end) + " body=" + std::to_string(r.body.size()) + "]";
     s += std::string(", then ") + name(o.last);
-    if (o.last == Status::kError) s += " " + std::to_string(o.error_status) + " " + o.error_reason;
-    if (o.last == Status::kNeedMore) s += o.started ? " (started)" : " (not started)";
+    if (o.last == Status::kError)
+        s += " " + std::to_string(o.error_status) + " " + o.error_reason;
+    if (o.last == Status::kNeedMore)
+        s += o.started ? " (started)" : " (not started)";
     return s;
 }
 
@@ -216,7 +234,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     const std::string_view data = in.data;
 
     const Outcome whole = run(data, fuzz::whole(data.size()), limits, false, true);
-    const Outcome pieces = run(data, fuzz::plan_pieces(in.sizes, data.size()), limits, false, false);
+    const Outcome pieces =
+        run(data, fuzz::plan_pieces(in.sizes, data.size()), limits, false, false);
     const Outcome bytewise = run(data, fuzz::byte_by_byte(data.size()), limits, false, false);
     const Outcome fresh = run(data, fuzz::whole(data.size()), limits, true, false);
 

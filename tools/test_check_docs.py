@@ -124,6 +124,15 @@ def test_broken_file_link_is_reported(tree):
     assert "http.md'" not in r.stdout.replace("missing.md'", "")
 
 
+def test_a_link_whose_text_wraps_is_checked(tree):
+    write(tree, "docs/extra.md", "# Extra\n\nSee [a link whose text\nwraps](gone.md) and\n"
+                                 "[a good one that\nwraps too](http.md#notes).\n")
+    r = run(tree, "--no-replay")
+    assert r.returncode == 1
+    assert "docs/extra.md:4: broken link 'gone.md'" in r.stdout, r.stdout
+    assert r.stdout.count("error:") == 1, r.stdout
+
+
 def test_broken_anchor_is_reported(tree):
     write(tree, "docs/extra.md", "# Extra\n[bad](http.md#no-such-heading)\n"
                                  "[good](http.md#content-length-and-bold)\n"

@@ -52,9 +52,13 @@ void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NON
     // Everything the server opens is close-on-exec already. This also drops
     // descriptors the server itself inherited from whoever started it.
     ::syscall(SYS_close_range, 3U, ~0U, 0U);
-    // The server ignores SIGPIPE and its threads block signals; both would
-    // survive exec. A program expects the defaults.
-    ::signal(SIGPIPE, SIG_DFL);
+    // Ignored signals and the blocked mask survive exec: the server ignores
+    // SIGPIPE, its threads block others, and its own parent may have left
+    // some ignored. A program expects the defaults. (sigaction() refuses
+    // the few signals glibc keeps for itself; that is fine.)
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    for (int signal = 1; signal < NSIG; ++signal) ::sigaction(signal, &default_action, nullptr);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

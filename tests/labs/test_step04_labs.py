@@ -281,10 +281,14 @@ def test_sighup_restart_drops_no_connection(start_server, target):
 
 
 def is_httpd(pid, binary):
-    """True if pid runs the binary under test (never signal anything else)."""
+    """True if pid runs the binary under test, or was started with
+    --listen-fd (never signal anything else)."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            argv0 = f.read().split(b"\0")[0].decode("utf-8", "replace")
+            argv = [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
+        exe = os.path.realpath(f"/proc/{pid}/exe")
     except OSError:
         return False
-    return os.path.basename(argv0) == os.path.basename(str(binary))
+    name = os.path.basename(str(binary))
+    return (exe == os.path.realpath(str(binary)) or "--listen-fd" in argv
+            or any(os.path.basename(a) == name for a in argv[:2]))
