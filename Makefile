@@ -41,3 +41,12 @@ fuzz:
 	fuzz/run
 fuzz-smoke:
 	fuzz/run --smoke
+
+# The benchmark (bench/README.md): every step against libmicrohttpd, nginx
+# and lighttpd on loopback. `make bench` is the full run (under 10 minutes),
+# `make bench-quick` the short one that checks the harness (under 2).
+.PHONY: bench bench-quick
+bench:
+	bench/run
+bench-quick:
+	bench/run --quick --out build/bench-quick

@@ -3,6 +3,7 @@
 (accept() fails with EMFILE; the server keeps serving and recovers)."""
 
 import socket
+import time
 
 import pytest
 
@@ -90,3 +91,37 @@ def test_running_out_of_descriptors_is_survived(start_server):
     wait_until(served, 20, interval=0.2, message="not served again after EMFILE")
     assert server.alive()
 
+
+
+@pytest.mark.cap("pool")
+def test_slowloris_head_deadline_gives_408(start_server):
+    """A client that trickles its request head one byte at a time never
+    finishes it: the head must arrive within --timeout of its first byte,
+    so the server answers 408 and closes, instead of waiting forever."""
+    server = start_server(extra_args=["--timeout", "1"])
+    head = build("/page.html")
+    with server.connect(timeout=10) as conn:
+        sent = 0
+        answered = False
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline and sent < len(head) - 1:
+            conn.send(head[sent:sent + 1])
+            sent += 1
+            if conn.readable_within(0.25):
+                answered = True
+                break
+        assert answered, "no answer while the head trickled in for 6 s"
+        resp = conn.read_response()
+        assert resp.status == 408, resp
+        assert conn.wait_closed(5)
+    assert server.get("/page.html").status == 200
+
+
+@pytest.mark.cap("basic")
+def test_directory_redirect_is_never_protocol_relative(server):
+    """GET //sub must not redirect to //sub/, which a browser reads as the
+    host "sub" (an open redirect)."""
+    resp = server.get("//sub")
+    assert resp.status == 301, resp
+    location = resp.header("Location")
+    assert location == "/sub/", location

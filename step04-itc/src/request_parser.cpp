@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::size_t kMaxChunkSizeLine = 1024;  // "hex-size;extensions"
 constexpr std::size_t kMaxLeadingEmptyLines = 8;  // §2.2: ignore a few CRLFs
+constexpr std::size_t kInitialBodyReserve = 64 * 1024;
 
 // tchar from RFC 9110 §5.6.2: the characters allowed in a method or field name.
 bool is_tchar(unsigned char c) {
@@ -110,7 +111,10 @@ void RequestParser::fail_line_too_long() {
 std::size_t RequestParser::feed_line(std::string_view data) {
     auto lf = data.find('\n');
     std::size_t piece = lf == std::string_view::npos ? data.size() : lf;
-    if (state_ == State::kRequestLine && !started_ && piece > 0 && data[0] != '\r')
+    // A request has started once a byte other than the CR of a stray empty
+    // line arrives, however the bytes happen to be split.
+    if (state_ == State::kRequestLine && !started_ &&
+        data.substr(0, piece).find_first_not_of('\r') != std::string_view::npos)
         started_ = true;
     const std::size_t limit = line_limit();
     if (line_.size() + piece > limit + 1) {  // + 1: room for the CR of a CRLF
@@ -274,7 +278,10 @@ void RequestParser::finish_headers() {
             return fail(413, "body larger than " + std::to_string(limits_.max_body) + " bytes");
         if (length > 0) {
             body_remaining_ = length;
-            request_.body.reserve(length);
+            // Reserve a little, not the announced length: a client may
+            // announce megabytes and never send them (the body grows as
+            // bytes really arrive).
+            request_.body.reserve(std::min<std::size_t>(length, kInitialBodyReserve));
             state_ = State::kBody;
             return;
         }

@@ -96,8 +96,11 @@ void Connection::handle_read(Clock::time_point now) {
     IoResult r = recv_some(fd(), read_buffer_ + read_length_, read_capacity_ - read_length_);
     switch (r.kind) {
         case IoResult::Kind::kDone:
+            // The request head must arrive within --timeout of its first
+            // byte: trickling one byte at a time (slowloris) does not
+            // extend it. Between requests and during a body, any byte does.
+            if (!parser_.started() || parser_.awaiting_body()) deadline_ = now + settings_.timeout;
             read_length_ += r.bytes;
-            deadline_ = now + settings_.timeout;
             note("read", "bytes=" + std::to_string(r.bytes));
             return;
         case IoResult::Kind::kWouldBlock: return;  // a spurious wake-up: poll again

@@ -102,7 +102,10 @@ Resolution resolve_target(const std::string& root, std::string_view target) {
             Resolution r;
             r.kind = Resolution::Kind::kRedirect;
             r.status = 301;
-            r.location = std::string(raw_path) + "/" + std::string(query);
+            // One leading slash: "//docs/" would name the host "docs" to a
+            // browser (a protocol-relative URL), an open redirect.
+            auto path = raw_path.substr(raw_path.find_first_not_of('/'));
+            r.location = "/" + std::string(path) + "/" + std::string(query);
             return r;
         }
         auto index = real_path(*real + "/index.html");
