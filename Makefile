@@ -7,7 +7,7 @@ PORT   ?= 8080
 # The last step that exists is the most complete one.
 LATEST := $(lastword $(sort $(wildcard step0*-*)))
 
-.PHONY: all build run test test-asan test-tsan deps clean
+.PHONY: all build run test test-asan test-tsan deps clean generate
 
 all: build
 
@@ -30,6 +30,12 @@ test-asan:
 	$(MAKE) test PRESET=asan
 test-tsan:
 	$(MAKE) test PRESET=tsan
+
+# Rewrite what is generated from the sources: the diff in each chapter and
+# the capability matrix. The test command fails when either is stale.
+generate:
+	tools/stepdiff
+	/usr/bin/python3 tools/capability-matrix
 
 clean:
 	rm -rf build
