@@ -62,6 +62,7 @@ OPTION_CAPS = {
     "--threads": "pool",
     "--pool-size": "pool",
     "--cgi-dir": "cgi",
+    "--cgi-timeout": "cgi",
 }
 
 ALL_CAPS = frozenset(CAPS)

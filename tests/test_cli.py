@@ -16,7 +16,7 @@ pytestmark = pytest.mark.cap("basic")
 BASE_OPTIONS = ["--host", "--port", "--root", "--trace", "--help"]
 # A valid value for each later-step option.
 LATER_OPTIONS = {"--timeout": "1", "--max-connections": "100", "--threads": "2",
-                 "--pool-size": "65536", "--cgi-dir": "cgi-bin"}
+                 "--pool-size": "65536", "--cgi-dir": "cgi-bin", "--cgi-timeout": "5"}
 
 
 def one_clear_line(result):
