@@ -169,6 +169,12 @@ bool have(const char* program) { return ::access(program, X_OK) == 0; }
 
 class CgiProcessTest : public ::testing::Test {
 protected:
+    // A forked child starts with a copy of the parent's unwritten stdio
+    // buffers. The server flushes stdout after its one line; this test
+    // binary must too, or a sanitizer's _exit() hook in a child whose exec
+    // failed could flush gtest's output into the child's stdout pipe.
+    void SetUp() override { std::fflush(nullptr); }
+
     ScriptDir dir;
     ChildReaper reaper;
 };
