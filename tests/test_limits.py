@@ -125,3 +125,42 @@ def test_directory_redirect_is_never_protocol_relative(server):
     assert resp.status == 301, resp
     location = resp.header("Location")
     assert location == "/sub/", location
+
+
+@pytest.mark.cap("timeout")
+def test_client_that_never_reads_is_timed_out(start_server, docroot):
+    """A client asks for a 20 MiB file with a small receive buffer and never
+    calls recv(). The server's writes stop making progress once both
+    buffers are full. With --timeout 1 the server must give up on that
+    connection: its descriptors (the socket and the open file) return to the
+    idle count, and the client, once it reads, finds the connection closed
+    (EOF or reset) long before the end of the file. Meanwhile other clients
+    are served. step02 does this with SO_SNDTIMEO on the blocking socket;
+    steps 03-05 with the connection's deadline, which only write progress
+    moves on. Without either, the connection and its file stay open."""
+    server = start_server(extra_args=["--timeout", "1"])
+    baseline = server.fds()
+    stalled = server.connect(rcvbuf=4096, timeout=10)
+    try:
+        stalled.send(build("/big.bin"))
+        # The server holds the socket and the file while it writes.
+        wait_until(lambda: server.fds() >= baseline + 2, 5,
+                   message="the server never opened the connection and the file")
+        # Others are served while the download is stalled (and after).
+        for _ in range(3):
+            resp = server.get("/page.html")
+            assert resp.status == 200, resp
+            assert resp.body == docroot.read("page.html")
+        # The stalled connection is given up: the server closes its side.
+        wait_until(lambda: server.fds() <= baseline, 10,
+                   message=f"the server still holds the stalled download 10 s after "
+                           f"--timeout 1 (fds {server.fds()}, idle {baseline})")
+        # The client reads at last: what the buffers held, then EOF or reset.
+        received = len(stalled.read_until_close(10))
+        assert stalled.eof
+        assert received < (docroot.path / "big.bin").stat().st_size, (
+            f"the whole file arrived ({received} bytes): the server never stalled")
+    finally:
+        stalled.close()
+    assert server.get("/page.html").status == 200
+    assert server.alive()
