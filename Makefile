@@ -48,6 +48,15 @@ fuzz:
 fuzz-smoke:
 	fuzz/run --smoke
 
+# The soak (tools/README.md, docs/security.md): minutes of mixed load on one
+# server, then its descriptors, threads and children must be back to their
+# start and its memory must not have grown. `make soak` runs the latest step
+# for 180 s; STEP=3 and DURATION=60 change that.
+.PHONY: soak
+soak: build
+	/usr/bin/python3 tools/soak --build-dir $(BUILD) $(if $(STEP),--step $(STEP)) \
+		$(if $(DURATION),--duration $(DURATION))
+
 # The benchmark (bench/README.md): every step against libmicrohttpd, nginx
 # and lighttpd on loopback. `make bench` is the full run (under 10 minutes),
 # `make bench-quick` the short one that checks the harness (under 2).

@@ -1,14 +1,19 @@
-"""Tests for tools/stepdiff and tools/check-carry.
+"""Tests for tools/stepdiff, tools/check-carry and tools/soak.
 
-Each test builds a small fake repository of step directories in pytest's
+Each stepdiff and check-carry test builds a small fake repository of step directories in pytest's
 tmp_path and runs the real scripts on it with --repo, the way a reader would
 run them. No git repository is needed (git diff --no-index works on plain
 directories), but git must be on PATH.
+
+The soak tests run tools/soak for a few seconds against the step03 that is
+built (in $HTTPD_BUILD_DIR, else build/default), and are skipped when it is
+not built yet.
 
 Run:  /usr/bin/python3 -m pytest tools/test_tools.py
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +22,7 @@ import pytest
 
 TOOLS = Path(__file__).resolve().parent
 STEPDIFF = TOOLS / "stepdiff"
+SOAK = TOOLS / "soak"
 CHECK_CARRY = TOOLS / "check-carry"
 
 STEP1 = "step01-socket"
@@ -365,6 +371,44 @@ def test_tools_agree_after_stepdiff_writes(repo):
     assert run(STEPDIFF, repo).returncode == 0
     assert run(CHECK_CARRY, repo).returncode == 0
     assert run(STEPDIFF, repo, "--check").returncode == 0
+
+
+# --------------------------------------------------------------------------
+# tools/soak
+# --------------------------------------------------------------------------
+
+def soak(*args):
+    return subprocess.run([sys.executable, str(SOAK), *args], capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_soak_refuses_an_unknown_step_and_a_missing_build(tmp_path):
+    unknown = soak("--step", "9")
+    assert unknown.returncode == 2, unknown
+    assert "unknown step 9" in unknown.stderr
+    missing = soak("--build-dir", str(tmp_path))
+    assert missing.returncode == 2, missing
+    assert "no httpd for step 5" in missing.stderr
+
+
+def test_soak_short_run_against_step03_passes_and_reports():
+    """Four seconds of load: a table of samples, every kind of client at
+    work, no error, and the server back to its start values."""
+    build_dir = Path(os.environ.get("HTTPD_BUILD_DIR")
+                     or TOOLS.parent / "build" / "default")
+    binary = build_dir / STEP3 / "httpd"
+    if not binary.is_file():
+        pytest.skip(f"step03 is not built: no {binary}")
+    result = soak("--step", "3", "--duration", "4", "--build-dir", str(build_dir))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1].startswith("soak: PASS step03, "), lines[-1]
+    assert any(line.split()[:1] == ["start"] for line in lines), result.stdout
+    assert any(line.split()[:1] == ["settled"] for line in lines), result.stdout
+    summary = next(line for line in lines if line.startswith("requests: "))
+    for kind in ("keep-alive", "close", "head", "bad", "slow", "reset"):
+        assert re.search(rf"[( ]{kind} [1-9]", summary), f"no {kind} client: {summary}"
+    assert "client errors: 0" in summary
 
 
 if __name__ == "__main__":
