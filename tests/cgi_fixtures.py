@@ -134,6 +134,16 @@ def _scripts(state, git_root):
         # A header line without a colon.
         printf 'Content-Type: text/plain\\nthis is not a header\\n\\nbody\\n'
         """)
+    add("no-interpreter.sh", """
+        #!/no/such/interpreter
+        # Executable, but execve fails: its interpreter does not exist.
+        printf 'Content-Type: text/plain\\n\\nI ran\\n'
+        """)
+    add("cwd.sh", """
+        #!/bin/sh
+        # Prints its working directory.
+        printf 'Content-Type: text/plain\\n\\n%s\\n' "$(pwd -P)"
+        """)
     add("bare-cr.py", """
         #!/usr/bin/python3
         # A header value holding a bare CR, followed by what would read as

@@ -63,6 +63,7 @@ OPTION_CAPS = {
     "--pool-size": "pool",
     "--cgi-dir": "cgi",
     "--cgi-timeout": "cgi",
+    "--cgi-launch": "cgi",
 }
 
 ALL_CAPS = frozenset(CAPS)

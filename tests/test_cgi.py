@@ -10,6 +10,8 @@ a program fails or hangs; only executable files in the CGI directory ever
 run; a program sees only fds 0, 1 and 2; children are always reaped and
 killed with their process group when their client leaves; a slow program
 never blocks its worker; and git's own http-backend serves a clone and a push.
+A representative subset runs once with each way of starting a program,
+--cgi-launch fork and --cgi-launch spawn (posix_spawn).
 """
 
 import hashlib
@@ -53,6 +55,18 @@ def start_cgi(start_server, cgi_site):
 @pytest.fixture
 def cgi(start_cgi):
     return start_cgi()
+
+
+@pytest.fixture(params=["fork", "spawn"])
+def launch(request):
+    """The --cgi-launch a test runs with: fork and exec, or posix_spawn."""
+    return request.param
+
+
+@pytest.fixture
+def cgi_launched(start_cgi, launch):
+    """A server on the CGI site, once per --cgi-launch."""
+    return start_cgi("--cgi-launch", launch)
 
 
 def no_children_left(srv, timeout=5.0):
@@ -102,9 +116,9 @@ STOP_GRACE = 5.0  # how long a stopping server lets in-flight requests finish
 # Meta-variables (RFC 3875 §4.1)
 # --------------------------------------------------------------------------
 
-def test_cgi_meta_variables(start_cgi, cgi_site, target, monkeypatch):
+def test_cgi_meta_variables(start_cgi, cgi_site, target, monkeypatch, launch):
     monkeypatch.setenv(LEAK_MARKER, "the server's own environment")
-    srv = start_cgi()
+    srv = start_cgi("--cgi-launch", launch)
     env, local_port = get_env(srv, "/cgi-bin/env.py/extra/path%20x?a=1&b=two%20x", headers=[
         ("X-Custom-Thing", "custom value"),
         ("Accept", "text/plain"),
@@ -195,12 +209,12 @@ def test_cgi_head_request_has_no_body_and_keeps_the_connection(cgi):
 
 @pytest.mark.parametrize("size", [0, 10, 100_000, 1024 * 1024, 4 * 1024 * 1024],
                          ids=["0", "10", "100k", "1MiB", "4MiB"])
-def test_cgi_post_with_content_length_echoed(cgi, size):
+def test_cgi_post_with_content_length_echoed(cgi_launched, size):
     """The body reaches stdin whole (a 1 MiB body is far more than a pipe
     holds: the server must write it as the program reads, never block);
     CGI bodies may be up to 16 MiB."""
     body = random.Random(size).randbytes(size)
-    with cgi.connect(timeout=20) as conn:
+    with cgi_launched.connect(timeout=20) as conn:
         resp = conn.request(build("/cgi-bin/echo.py", method="POST", body=body,
                                   headers={"Content-Length": size,
                                            "Content-Type": "application/octet-stream"}))
@@ -260,8 +274,8 @@ def test_cgi_program_that_never_reads_stdin_still_answers(cgi):
 # The response: Status, redirects, framing
 # --------------------------------------------------------------------------
 
-def test_cgi_status_header_sets_the_status(cgi):
-    with cgi.connect() as conn:
+def test_cgi_status_header_sets_the_status(cgi_launched):
+    with cgi_launched.connect() as conn:
         resp = conn.request(build("/cgi-bin/status.sh"))
         assert resp.status == 404, resp
         assert resp.reason == "Not Found", resp
@@ -352,8 +366,9 @@ def test_cgi_10_mib_output_to_a_slow_reader(start_cgi):
 # Programs that fail, hang, or try to smuggle headers
 # --------------------------------------------------------------------------
 
-def test_cgi_timeout_before_the_header_gives_504_and_kills_the_program(start_cgi, cgi_site):
-    srv = start_cgi("--cgi-timeout", 1)
+def test_cgi_timeout_before_the_header_gives_504_and_kills_the_program(start_cgi, cgi_site,
+                                                                       launch):
+    srv = start_cgi("--cgi-timeout", 1, "--cgi-launch", launch)
     token = f"timeout-{os.getpid()}-{time.monotonic_ns()}"
     with srv.connect() as conn:
         start = time.monotonic()
@@ -391,12 +406,29 @@ def test_cgi_timeout_after_the_header_closes_the_connection(start_cgi, cgi_site)
 
 @pytest.mark.parametrize("script", ["crash.sh", "truncated.sh", "malformed.sh"],
                          ids=["segv-before-headers", "exits-mid-header", "malformed-header"])
-def test_cgi_program_without_a_valid_header_gives_502(cgi, script):
-    with cgi.connect() as conn:
+def test_cgi_program_without_a_valid_header_gives_502(cgi_launched, script):
+    with cgi_launched.connect() as conn:
         resp = conn.request(build(f"/cgi-bin/{script}"))
         assert resp.status == 502, resp
-    assert cgi.get("/cgi-bin/hello.sh").status == 200
-    no_children_left(cgi)
+    assert cgi_launched.get("/cgi-bin/hello.sh").status == 200
+    no_children_left(cgi_launched)
+
+
+def test_cgi_program_that_cannot_be_executed_gives_502(cgi_launched, launch):
+    """Executable, but its interpreter is missing, so execve fails. After
+    fork the child exits 127 without a word; posix_spawn returns the error
+    at once, and the server logs it. Either way: 502, and the connection
+    and the server go on."""
+    with cgi_launched.connect() as conn:
+        resp = conn.request(build("/cgi-bin/no-interpreter.sh"))
+        assert resp.status == 502, resp
+        assert b"I ran" not in resp.body
+        assert conn.request(build("/cgi-bin/hello.sh")).status == 200
+    no_children_left(cgi_launched)
+    if launch == "spawn":
+        wait_until(lambda: "no-interpreter.sh" in cgi_launched.stderr_text(), 3,
+                   message="posix_spawn's error was not logged:\n"
+                           + cgi_launched.stderr_text())
 
 
 def test_cgi_bare_cr_in_a_header_value_never_reaches_the_client(cgi):
@@ -410,14 +442,16 @@ def test_cgi_bare_cr_in_a_header_value_never_reaches_the_client(cgi):
 
 
 @pytest.mark.parametrize("how", ["close", "reset"])
-def test_cgi_client_disconnect_kills_the_program(cgi, cgi_site, how):
+def test_cgi_client_disconnect_kills_the_program(cgi_launched, cgi_site, how):
     """The client leaves (FIN, or RST) while its program sleeps: the program
     and its own child are killed, and the server reaps the program."""
+    cgi = cgi_launched
     token = f"disconnect-{how}-{os.getpid()}-{time.monotonic_ns()}"
     conn = cgi.connect()
     try:
         conn.send(build(f"/cgi-bin/sleep.sh?{token}"))
         shell, child = cgi_site.wait_pids(token)
+        assert os.getpgid(shell) == shell, "the program leads its own process group"
         assert not gone(shell)
     finally:
         if how == "reset":
@@ -456,15 +490,22 @@ def test_cgi_stop_with_a_program_running(cgi, cgi_site):
 # What runs, and what it inherits
 # --------------------------------------------------------------------------
 
-def test_cgi_program_sees_only_fds_0_1_2(cgi):
+def test_cgi_program_sees_only_fds_0_1_2(cgi_launched):
     # A few open connections and a finished request, so the server holds
     # more descriptors than its listening socket when it forks.
-    with cgi.connect() as a, cgi.connect() as b:
+    with cgi_launched.connect() as a, cgi_launched.connect() as b:
         assert a.request(build("/static.txt")).status == 200
         resp = b.request(build("/cgi-bin/fds.py"))
     assert resp.status == 200, resp
     fds = [int(line.split()[0]) for line in resp.text.splitlines()]
     assert fds == [0, 1, 2], f"open descriptors in the program:\n{resp.text}"
+
+
+def test_cgi_program_runs_in_its_directory(cgi_launched, cgi_site):
+    """The working directory is the program's (RFC 3875 §7.2)."""
+    resp = cgi_launched.get("/cgi-bin/cwd.sh")
+    assert resp.status == 200, resp
+    assert resp.text == os.path.realpath(cgi_site.cgi_bin) + "\n", resp.text
 
 
 def test_cgi_executable_outside_the_cgi_dir_is_served_as_a_file(cgi, cgi_site):
@@ -505,7 +546,8 @@ def test_cgi_dir_option(start_cgi):
 # Children are reaped; a program never blocks its worker
 # --------------------------------------------------------------------------
 
-def test_cgi_no_zombies_after_200_requests(cgi):
+def test_cgi_no_zombies_after_200_requests(cgi_launched):
+    cgi = cgi_launched
     start = time.monotonic()
     with cgi.connect() as conn:
         for i in range(200):

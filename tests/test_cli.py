@@ -16,7 +16,8 @@ pytestmark = pytest.mark.cap("basic")
 BASE_OPTIONS = ["--host", "--port", "--root", "--trace", "--help"]
 # A valid value for each later-step option.
 LATER_OPTIONS = {"--timeout": "1", "--max-connections": "100", "--threads": "2",
-                 "--pool-size": "65536", "--cgi-dir": "cgi-bin", "--cgi-timeout": "5"}
+                 "--pool-size": "65536", "--cgi-dir": "cgi-bin", "--cgi-timeout": "5",
+                 "--cgi-launch": "spawn"}
 
 
 def one_clear_line(result):
@@ -81,6 +82,16 @@ def test_malformed_timeout_exits_2(run_cli, docroot, value):
     result = run_cli("--port", "0", "--root", docroot.path, "--timeout", value)
     assert result.returncode == 2, result
     assert "--timeout" in one_clear_line(result)
+
+
+@pytest.mark.cap("cgi")
+@pytest.mark.parametrize("value", ["vfork", "SPAWN", ""])
+def test_bad_cgi_launch_exits_2(run_cli, docroot, value):
+    """--cgi-launch takes fork or spawn, nothing else."""
+    result = run_cli("--port", "0", "--root", docroot.path, "--cgi-launch", value)
+    assert not result.timed_out, f"started with --cgi-launch {value!r}: {result!r}"
+    assert result.returncode == 2, result
+    assert "--cgi-launch" in one_clear_line(result)
 
 
 def test_missing_root_exits_1_with_errno_text(run_cli, tmp_path):

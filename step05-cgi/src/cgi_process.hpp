@@ -20,6 +20,8 @@
 // Every descriptor the server holds is close-on-exec, so the child gets
 // exactly 0, 1 and 2: not the listening socket, not a client, not a Waker.
 // Between fork and exec the child calls only async-signal-safe functions.
+// With --cgi-launch spawn, posix_spawn makes the same child in one call
+// (cgi_spawn.cpp); the parent's side is the same.
 #pragma once
 
 #include <sys/types.h>
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "cgi_environment.hpp"
+#include "cgi_spawn.hpp"
 #include "unique_fd.hpp"
 
 class ChildReaper;
@@ -43,13 +46,13 @@ struct CgiLaunch {
 class CgiProcess {
 public:
     // Starts `program` with `argv0`, in `directory`, with the environment
-    // `envp` (null-terminated "NAME=value" strings). Everything it needs is
-    // built before fork. Returns nullptr and sets `error` when it cannot.
-    // Worker thread.
+    // `envp` (null-terminated "NAME=value" strings), by fork and exec or by
+    // posix_spawn, as `how` says. Everything it needs is built before fork.
+    // Returns nullptr and sets `error` when it cannot. Worker thread.
     static std::unique_ptr<CgiProcess> spawn(const std::string& program,
                                              const std::string& directory,
-                                             char* const* envp, ChildReaper& reaper,
-                                             std::string& error);
+                                             char* const* envp, CgiLaunchMethod how,
+                                             ChildReaper& reaper, CgiStartError& error);
 
     // A process still running when its connection ends is killed with its
     // process group (unless let_finish() was called), and the reaper

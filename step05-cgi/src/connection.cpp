@@ -329,12 +329,12 @@ void Connection::send_continue_if_expected() {
 // step05: start the program and follow it in the poll loop.
 void Connection::start_cgi(CgiLaunch& launch, Clock::time_point now) {
     const Request& request = current_request();
-    std::string error;
+    CgiStartError error;
     auto process = CgiProcess::spawn(launch.program, launch.directory, launch.environment.envp(),
-                                     *settings_.reaper, error);
-    if (!process) {
-        log_error(error);
-        return dispatch(error_response(500, "cannot start the program"), now);
+                                     settings_.cgi_launch, *settings_.reaper, error);
+    if (!process) {  // 500, or 502 when posix_spawn reports that exec failed
+        log_error(error.detail);
+        return dispatch(error_response(error.status, error.reason), now);
     }
     CgiExchange::Options options;
     options.head_request = request.method == "HEAD";

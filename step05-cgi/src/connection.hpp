@@ -68,6 +68,7 @@ struct ConnectionSettings {
     ResumeQueue* resume_queue = nullptr;  // the worker's, for suspended connections (step04)
     ChildReaper* reaper = nullptr;        // the worker's, for CGI children (step05)
     std::chrono::seconds cgi_timeout{30};  // step05
+    CgiLaunchMethod cgi_launch = CgiLaunchMethod::kFork;  // --cgi-launch (step05)
     std::string server_address;           // where the server listens (step05)
     int server_port = 0;
 };

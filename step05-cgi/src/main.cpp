@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
         server_options.timeout_seconds = options.timeout_seconds;
         server_options.max_connections = options.max_connections;
         server_options.cgi_timeout_seconds = options.cgi_timeout_seconds;
+        server_options.cgi_launch = options.cgi_launch;
         Server server(server_options, [&](const Request& request, RequestContext& context) {
             if (auto reply = cgi.handle(request, context)) return std::move(*reply);
             if (auto reply = api.handle(request, context)) return std::move(*reply);

@@ -27,7 +27,7 @@ bool parse_number(std::string_view text, T low, T high, T& out) {
 std::string usage_text() {
     return "usage: httpd [--host ADDR] [--port N] [--root DIR] [--timeout S] [--threads N]\n"
            "             [--max-connections N] [--pool-size BYTES] [--cgi-dir DIR]\n"
-           "             [--cgi-timeout S] [--trace] [--help]\n"
+           "             [--cgi-timeout S] [--cgi-launch fork|spawn] [--trace] [--help]\n"
            "  --host ADDR   IPv4 address to listen on (default 127.0.0.1)\n"
            "  --port N      TCP port; 0 picks a free one (default 8080)\n"
            "  --root DIR    directory to serve (default www)\n"
@@ -37,6 +37,7 @@ std::string usage_text() {
            "  --pool-size B memory pool per connection, 4096 to 1048576 (default 32768)\n"
            "  --cgi-dir DIR directory under the root whose programs run at /cgi-bin/ (default cgi-bin)\n"
            "  --cgi-timeout S  kill a CGI program still running after S seconds (default 30)\n"
+           "  --cgi-launch fork|spawn  start CGI programs by fork and exec (default) or posix_spawn\n"
            "  --trace       print one line per event on stderr\n"
            "  --help        show this help\n";
 }
@@ -98,6 +99,14 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
             auto v = value();
             if (!v || !parse_number(*v, 1, 3600, options.cgi_timeout_seconds))
                 return fail("--cgi-timeout needs a number of seconds from 1 to 3600");
+        } else if (name == "--cgi-launch") {
+            auto v = value();
+            if (v == "fork")
+                options.cgi_launch = CgiLaunchMethod::kFork;
+            else if (v == "spawn")
+                options.cgi_launch = CgiLaunchMethod::kPosixSpawn;
+            else
+                return fail("--cgi-launch needs fork or spawn");
         } else {
             return fail("unknown option '" + std::string(arg) + "' (see --help)");
         }

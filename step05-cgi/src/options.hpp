@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "cgi_spawn.hpp"
+
 struct Options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;
@@ -20,6 +22,7 @@ struct Options {
     std::size_t pool_size = 32768;  // memory pool per connection, in bytes (step03)
     std::string cgi_dir = "cgi-bin";  // CGI programs, under the root, at /cgi-bin/ (step05)
     int cgi_timeout_seconds = 30;     // a CGI program running longer is killed (step05)
+    CgiLaunchMethod cgi_launch = CgiLaunchMethod::kFork;  // --cgi-launch fork|spawn (step05)
 };
 
 // What parse_options() decided: run with `options`, or exit with

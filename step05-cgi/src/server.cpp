@@ -32,6 +32,7 @@ Server::Server(const ServerOptions& options, AccessHandler handler)
         settings.pool_size = options.pool_size;
         settings.worker_id = id;
         settings.cgi_timeout = std::chrono::seconds(options.cgi_timeout_seconds);
+        settings.cgi_launch = options.cgi_launch;
         settings.server_address = host_;
         settings.server_port = port_;
         workers_.push_back(std::make_unique<Worker>(listener_.fd(), settings, handler_, control_));

@@ -34,6 +34,7 @@ struct ServerOptions {
     int timeout_seconds = 15;
     int max_connections = 16384;
     int cgi_timeout_seconds = 30;  // step05
+    CgiLaunchMethod cgi_launch = CgiLaunchMethod::kFork;  // step05
 };
 
 class Server {

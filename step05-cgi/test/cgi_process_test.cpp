@@ -2,7 +2,8 @@
 // small /bin/sh scripts written to a temporary directory. They check what
 // the child gets (stdin and stdout pipes, argv[0], working directory,
 // environment, descriptors, signals), what happens when exec fails, and
-// that every child is killed with its process group and reaped.
+// that every child is killed with its process group and reaped. Every test
+// runs twice: children made by fork, and by posix_spawn (--cgi-launch).
 // Introduced in step05.
 #include "cgi_process.hpp"
 
@@ -23,9 +24,15 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
+
+// gtest names the parameter in a failure: "fork" or "posix_spawn".
+void PrintTo(CgiLaunchMethod how, std::ostream* out) {
+    *out << (how == CgiLaunchMethod::kFork ? "fork" : "posix_spawn");
+}
 
 namespace {
 
@@ -88,12 +95,13 @@ const Env& default_env() {
     return env;
 }
 
-std::unique_ptr<CgiProcess> spawn(const std::string& program, const std::string& directory,
-                                  ChildReaper& reaper, const Env& env = default_env()) {
-    std::string error;
-    auto process = CgiProcess::spawn(program, directory, env.envp(), reaper, error);
-    EXPECT_TRUE(process) << error;
-    EXPECT_TRUE(error.empty()) << error;
+std::unique_ptr<CgiProcess> spawn_with(CgiLaunchMethod how, const std::string& program,
+                                       const std::string& directory, ChildReaper& reaper,
+                                       const Env& env) {
+    CgiStartError error;
+    auto process = CgiProcess::spawn(program, directory, env.envp(), how, reaper, error);
+    EXPECT_TRUE(process) << error.detail;
+    EXPECT_TRUE(error.detail.empty()) << error.detail;
     return process;
 }
 
@@ -167,7 +175,13 @@ std::string read_file(const std::string& path) {
 
 bool have(const char* program) { return ::access(program, X_OK) == 0; }
 
-class CgiProcessTest : public ::testing::Test {
+bool no_child_left() {  // not even a zombie
+    int status;
+    return ::waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD;
+}
+
+// The parameter: how the child is made, fork or posix_spawn.
+class CgiProcessTest : public ::testing::TestWithParam<CgiLaunchMethod> {
 protected:
     // A forked child starts with a copy of the parent's unwritten stdio
     // buffers. The server flushes stdout after its one line; this test
@@ -175,13 +189,46 @@ protected:
     // failed could flush gtest's output into the child's stdout pipe.
     void SetUp() override { std::fflush(nullptr); }
 
+    bool forks() const { return GetParam() == CgiLaunchMethod::kFork; }
+
+    std::unique_ptr<CgiProcess> spawn(const std::string& program, const std::string& directory,
+                                      ChildReaper& reaper, const Env& env = default_env()) {
+        return spawn_with(GetParam(), program, directory, reaper, env);
+    }
+
+    // A program that cannot be executed. After fork, exec fails in the
+    // child, which leaves with _exit(127), the shell's "command not found"
+    // status, having written nothing (the status line is not sent before
+    // the program runs, so the server can still answer 502). posix_spawn
+    // returns exec's errno instead: no child, and a 502 at once.
+    void expect_exec_failure(const std::string& program, const std::string& directory,
+                             int expected_errno) {
+        CgiStartError error;
+        auto process = CgiProcess::spawn(program, directory, default_env().envp(), GetParam(),
+                                         reaper, error);
+        if (forks()) {
+            ASSERT_TRUE(process) << error.detail;  // fork worked; exec fails in the child
+            EXPECT_EQ(read_output(*process), "");
+            wait_and_reap(*process);
+            ASSERT_TRUE(WIFEXITED(process->exit_status()));
+            EXPECT_EQ(WEXITSTATUS(process->exit_status()), 127);
+            return;
+        }
+        EXPECT_FALSE(process) << "posix_spawn reported no error";
+        EXPECT_EQ(error.status, 502);
+        EXPECT_NE(error.reason.find(std::strerror(expected_errno)), std::string::npos)
+            << error.reason;
+        EXPECT_NE(error.detail.find(program), std::string::npos) << error.detail;
+        EXPECT_TRUE(no_child_left()) << "glibc reaps the child whose exec failed";
+    }
+
     ScriptDir dir;
     ChildReaper reaper;
 };
 
 // The request body goes in through stdin, the output comes back through
 // stdout; closing our end of stdin is the child's end of file.
-TEST_F(CgiProcessTest, StdinAndStdoutArePipes) {
+TEST_P(CgiProcessTest, StdinAndStdoutArePipes) {
     auto program = dir.script("echo.sh", "read line\nprintf 'got:%s\\n' \"$line\"\ncat\necho end\n");
     auto process = spawn(program, dir.path(), reaper);
     ASSERT_TRUE(process);
@@ -199,7 +246,7 @@ TEST_F(CgiProcessTest, StdinAndStdoutArePipes) {
 
 // Our ends are non-blocking (a worker never waits on a pipe) and close-on-exec
 // (a later child does not inherit this child's pipes).
-TEST_F(CgiProcessTest, ServerEndsAreNonBlockingAndCloseOnExec) {
+TEST_P(CgiProcessTest, ServerEndsAreNonBlockingAndCloseOnExec) {
     auto process = spawn(dir.script("wait.sh", "cat >/dev/null\n"), dir.path(), reaper);
     ASSERT_TRUE(process);
     for (int fd : {process->stdin_fd(), process->stdout_fd(), process->pid_fd()}) {
@@ -219,7 +266,7 @@ TEST_F(CgiProcessTest, ServerEndsAreNonBlockingAndCloseOnExec) {
 // 1 MiB through cat, both ways at once, 64 KiB pipes: written only when the
 // pipe has room, read as it comes. A blocking write of the whole body first
 // would never finish (cat blocks writing output that nobody reads).
-TEST_F(CgiProcessTest, LargeDataFlowsBothWaysWithoutDeadlock) {
+TEST_P(CgiProcessTest, LargeDataFlowsBothWaysWithoutDeadlock) {
     auto process = spawn(dir.script("cat.sh", "exec cat\n"), dir.path(), reaper);
     ASSERT_TRUE(process);
     std::string input(1 << 20, '\0');
@@ -252,7 +299,7 @@ TEST_F(CgiProcessTest, LargeDataFlowsBothWaysWithoutDeadlock) {
 // from the query string). A shell script cannot show its argv[0] (the
 // kernel replaces it with the interpreter's), so this runs /bin/cat itself
 // and reads its command line from /proc while it waits on stdin.
-TEST_F(CgiProcessTest, Argv0IsTheProgramPath) {
+TEST_P(CgiProcessTest, Argv0IsTheProgramPath) {
     if (!have("/bin/cat")) GTEST_SKIP() << "no /bin/cat";
     auto process = spawn("/bin/cat", dir.path(), reaper);
     ASSERT_TRUE(process);
@@ -266,7 +313,7 @@ TEST_F(CgiProcessTest, Argv0IsTheProgramPath) {
 }
 
 // A script sees its own path as $0: the one execve() was given.
-TEST_F(CgiProcessTest, ScriptIsRunByItsPath) {
+TEST_P(CgiProcessTest, ScriptIsRunByItsPath) {
     auto program = dir.script("self.sh", "printf '%s\\n' \"$0\"\n");
     auto process = spawn(program, dir.path(), reaper);
     ASSERT_TRUE(process);
@@ -276,7 +323,7 @@ TEST_F(CgiProcessTest, ScriptIsRunByItsPath) {
 
 // The child runs in the directory it was given (the program's directory,
 // RFC 3875 §7.2: relative paths in a script mean what its author expects).
-TEST_F(CgiProcessTest, WorkingDirectoryIsTheProgramsDirectory) {
+TEST_P(CgiProcessTest, WorkingDirectoryIsTheProgramsDirectory) {
     auto program = dir.script("pwd.sh", "pwd -P\ncat data.txt\n");
     {
         std::ofstream(dir.path() + "/data.txt") << "beside the script\n";
@@ -293,7 +340,7 @@ TEST_F(CgiProcessTest, WorkingDirectoryIsTheProgramsDirectory) {
 
 // The environment is exactly envp: nothing of the server's own. /usr/bin/env
 // runs as the program itself, so no shell adds PWD or SHLVL.
-TEST_F(CgiProcessTest, EnvironmentIsExactlyEnvp) {
+TEST_P(CgiProcessTest, EnvironmentIsExactlyEnvp) {
     if (!have("/usr/bin/env")) GTEST_SKIP() << "no /usr/bin/env";
     ASSERT_EQ(::setenv("STEPHTTPD_SERVER_SECRET", "do-not-leak", 1), 0);
     Env env({"GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=a=1&b=two words", "EMPTY="});
@@ -306,7 +353,7 @@ TEST_F(CgiProcessTest, EnvironmentIsExactlyEnvp) {
     wait_and_reap(*process);
 }
 
-TEST_F(CgiProcessTest, EmptyEnvironment) {
+TEST_P(CgiProcessTest, EmptyEnvironment) {
     if (!have("/usr/bin/env")) GTEST_SKIP() << "no /usr/bin/env";
     Env env({});
     auto process = spawn("/usr/bin/env", dir.path(), reaper, env);
@@ -319,7 +366,7 @@ TEST_F(CgiProcessTest, EmptyEnvironment) {
 // The child holds exactly 0, 1 and 2, even when the server has descriptors
 // without close-on-exec (here: inherited ones, opened the careless way). The
 // child's 0 and 1 are the two pipes whose other ends the server holds.
-TEST_F(CgiProcessTest, ChildHoldsOnlyDescriptors012) {
+TEST_P(CgiProcessTest, ChildHoldsOnlyDescriptors012) {
     if (!have("/bin/cat")) GTEST_SKIP() << "no /bin/cat";
     std::vector<int> careless;
     for (int i = 0; i < 3; ++i) careless.push_back(::open("/dev/null", O_RDONLY));  // no O_CLOEXEC
@@ -381,7 +428,7 @@ private:
 
 // A program writing to a client that left dies of SIGPIPE, as any Unix
 // program expects, instead of writing into the void for ever.
-TEST_F(CgiProcessTest, SigpipeIsDefaultInTheChild) {
+TEST_P(CgiProcessTest, SigpipeIsDefaultInTheChild) {
     ServerSignalState server_like;
     // With SIGPIPE ignored, echo would fail with EPIPE and the script would
     // go on to exit 3; with the default, the write kills it.
@@ -396,7 +443,7 @@ TEST_F(CgiProcessTest, SigpipeIsDefaultInTheChild) {
     EXPECT_EQ(WTERMSIG(process->exit_status()), SIGPIPE);
 }
 
-TEST_F(CgiProcessTest, ChildHasNoBlockedOrIgnoredSignals) {
+TEST_P(CgiProcessTest, ChildHasNoBlockedOrIgnoredSignals) {
     ServerSignalState server_like;
     // Builtins only: the shell reads its own status. (A forked grep would
     // catch the shell blocking signals while it waits for grep.)
@@ -423,7 +470,7 @@ TEST_F(CgiProcessTest, ChildHasNoBlockedOrIgnoredSignals) {
     wait_and_reap(*process);
 }
 
-TEST_F(CgiProcessTest, ExitStatusAsFromWaitpid) {
+TEST_P(CgiProcessTest, ExitStatusAsFromWaitpid) {
     auto process = spawn(dir.script("seven.sh", "exit 7\n"), dir.path(), reaper);
     ASSERT_TRUE(process);
     EXPECT_FALSE(process->reaped());
@@ -437,7 +484,7 @@ TEST_F(CgiProcessTest, ExitStatusAsFromWaitpid) {
 }
 
 // try_reap never blocks: a running child is simply not reaped yet.
-TEST_F(CgiProcessTest, TryReapDoesNotWaitForARunningChild) {
+TEST_P(CgiProcessTest, TryReapDoesNotWaitForARunningChild) {
     auto process = spawn(dir.script("cat.sh", "exec cat\n"), dir.path(), reaper);
     ASSERT_TRUE(process);
     auto start = std::chrono::steady_clock::now();
@@ -450,42 +497,38 @@ TEST_F(CgiProcessTest, TryReapDoesNotWaitForARunningChild) {
     EXPECT_EQ(WEXITSTATUS(process->exit_status()), 0);
 }
 
-// exec fails after fork: the child leaves with _exit(127), the shell's
-// "command not found" status, and writes nothing to stdout (the status
-// line is not sent before the program runs, so the server can answer 502).
-TEST_F(CgiProcessTest, NotExecutableExits127) {
+// Execute bits missing (CgiHandler checks them, but a file can change
+// between the check and the exec).
+TEST_P(CgiProcessTest, NotExecutableFailsToExec) {
     auto program = dir.script("plain.sh", "echo should not run\n", 0644);
-    auto process = spawn(program, dir.path(), reaper);
-    ASSERT_TRUE(process);  // fork worked; exec fails in the child
-    EXPECT_EQ(read_output(*process), "");
-    wait_and_reap(*process);
-    ASSERT_TRUE(WIFEXITED(process->exit_status()));
-    EXPECT_EQ(WEXITSTATUS(process->exit_status()), 127);
+    expect_exec_failure(program, dir.path(), EACCES);
 }
 
-TEST_F(CgiProcessTest, MissingProgramExits127) {
-    auto process = spawn(dir.path() + "/no-such-program", dir.path(), reaper);
-    ASSERT_TRUE(process);
-    EXPECT_EQ(read_output(*process), "");
-    wait_and_reap(*process);
-    ASSERT_TRUE(WIFEXITED(process->exit_status()));
-    EXPECT_EQ(WEXITSTATUS(process->exit_status()), 127);
+TEST_P(CgiProcessTest, MissingProgramFailsToExec) {
+    expect_exec_failure(dir.path() + "/no-such-program", dir.path(), ENOENT);
 }
 
-TEST_F(CgiProcessTest, MissingDirectoryExits127) {
+// A script whose interpreter does not exist: execve fails with ENOENT.
+TEST_P(CgiProcessTest, MissingInterpreterFailsToExec) {
+    std::string program = dir.path() + "/bad-interpreter.sh";
+    {
+        std::ofstream(program) << "#!/no/such/interpreter\necho should not run\n";
+    }
+    ::chmod(program.c_str(), 0755);
+    expect_exec_failure(program, dir.path(), ENOENT);
+    ::unlink(program.c_str());
+}
+
+// chdir fails before exec: the same answer as a failed exec.
+TEST_P(CgiProcessTest, MissingDirectoryFailsToExec) {
     auto program = dir.script("ok.sh", "echo ran\n");
-    auto process = spawn(program, dir.path() + "/no-such-directory", reaper);
-    ASSERT_TRUE(process);
-    EXPECT_EQ(read_output(*process), "");
-    wait_and_reap(*process);
-    ASSERT_TRUE(WIFEXITED(process->exit_status()));
-    EXPECT_EQ(WEXITSTATUS(process->exit_status()), 127);
+    expect_exec_failure(program, dir.path() + "/no-such-directory", ENOENT);
 }
 
 // The child leads its own process group, so kill_group() reaches what it
 // started too: here a background sleep that would otherwise outlive it
 // (and keep the stdout pipe open, so the server would never see EOF).
-TEST_F(CgiProcessTest, KillGroupKillsChildAndGrandchild) {
+TEST_P(CgiProcessTest, KillGroupKillsChildAndGrandchild) {
     auto program = dir.script("spawner.sh", "sleep 100 &\necho $!\nwait\n");
     auto process = spawn(program, dir.path(), reaper);
     ASSERT_TRUE(process);
@@ -510,7 +553,7 @@ TEST_F(CgiProcessTest, KillGroupKillsChildAndGrandchild) {
 // A CgiProcess destroyed while its child runs (the client left, the server
 // stops) kills it and hands it to the reaper, whose pidfd tells the worker
 // when to reap it.
-TEST_F(CgiProcessTest, DestroyedWhileRunningHandsTheChildToTheReaper) {
+TEST_P(CgiProcessTest, DestroyedWhileRunningHandsTheChildToTheReaper) {
     auto process = spawn(dir.script("sleep.sh", "exec sleep 100\n"), dir.path(), reaper);
     ASSERT_TRUE(process);
     const pid_t pid = process->pid();
@@ -528,7 +571,7 @@ TEST_F(CgiProcessTest, DestroyedWhileRunningHandsTheChildToTheReaper) {
 }
 
 // A child that already exited is reaped by the destructor itself.
-TEST_F(CgiProcessTest, DestroyedAfterExitReapsDirectly) {
+TEST_P(CgiProcessTest, DestroyedAfterExitReapsDirectly) {
     auto process = spawn(dir.script("quick.sh", "exit 0\n"), dir.path(), reaper);
     ASSERT_TRUE(process);
     const pid_t pid = process->pid();
@@ -539,7 +582,7 @@ TEST_F(CgiProcessTest, DestroyedAfterExitReapsDirectly) {
 }
 
 // reap_exited() leaves children that have not exited yet alone.
-TEST_F(CgiProcessTest, ReapExitedKeepsChildrenThatStillRun) {
+TEST_P(CgiProcessTest, ReapExitedKeepsChildrenThatStillRun) {
     // SIGKILL takes a moment to act: right after the hand-over the child may
     // still be alive, and reap_exited() must then keep it, not wait for it.
     auto process = spawn(dir.script("cat.sh", "exec cat\n"), dir.path(), reaper);
@@ -559,7 +602,7 @@ TEST_F(CgiProcessTest, ReapExitedKeepsChildrenThatStillRun) {
 
 // At worker exit the reaper waits for what it still holds: no zombie
 // outlives the worker.
-TEST_F(CgiProcessTest, ReaperDestructorReapsWhatIsLeft) {
+TEST_P(CgiProcessTest, ReaperDestructorReapsWhatIsLeft) {
     pid_t pid = 0;
     {
         ChildReaper local;
@@ -573,7 +616,7 @@ TEST_F(CgiProcessTest, ReaperDestructorReapsWhatIsLeft) {
 }
 
 // Many short children, none left behind.
-TEST_F(CgiProcessTest, ManyChildrenLeaveNoZombies) {
+TEST_P(CgiProcessTest, ManyChildrenLeaveNoZombies) {
     auto program = dir.script("hi.sh", "echo hi\n");
     std::vector<pid_t> pids;
     for (int i = 0; i < 50; ++i) {
@@ -590,5 +633,11 @@ TEST_F(CgiProcessTest, ManyChildrenLeaveNoZombies) {
     EXPECT_EQ(reaper.size(), 0u);
     for (pid_t pid : pids) EXPECT_TRUE(is_reaped(pid)) << pid;
 }
+
+INSTANTIATE_TEST_SUITE_P(Launch, CgiProcessTest,
+                         ::testing::Values(CgiLaunchMethod::kFork, CgiLaunchMethod::kPosixSpawn),
+                         [](const ::testing::TestParamInfo<CgiLaunchMethod>& info) {
+                             return info.param == CgiLaunchMethod::kFork ? "fork" : "posix_spawn";
+                         });
 
 }  // namespace

@@ -83,7 +83,7 @@ TEST(Options, HelpExitsZeroWithUsage) {
                                "--pool-size", "--trace", "--help"})
         EXPECT_NE(usage.find(option), std::string::npos) << option;
     // step05 has the CGI options, so its usage shows them.
-    for (const char* option : {"--cgi-dir", "--cgi-timeout"})
+    for (const char* option : {"--cgi-dir", "--cgi-timeout", "--cgi-launch fork|spawn"})
         EXPECT_NE(usage.find(option), std::string::npos) << option;
 }
 
@@ -182,6 +182,21 @@ TEST(Options, CgiTimeout) {
     refused({"--cgi-timeout", "5s"});
     refused({"--cgi-timeout="});
     refused({"--cgi-timeout"});
+}
+
+// step05: how a CGI child is made, fork and exec (the default) or
+// posix_spawn.
+TEST(Options, CgiLaunch) {
+    EXPECT_EQ(parsed({}).cgi_launch, CgiLaunchMethod::kFork);
+    EXPECT_EQ(parsed({"--cgi-launch", "spawn"}).cgi_launch, CgiLaunchMethod::kPosixSpawn);
+    EXPECT_EQ(parsed({"--cgi-launch=spawn"}).cgi_launch, CgiLaunchMethod::kPosixSpawn);
+    EXPECT_EQ(parsed({"--cgi-launch=spawn", "--cgi-launch", "fork"}).cgi_launch,
+              CgiLaunchMethod::kFork);
+    for (const char* bad : {"vfork", "Spawn", "posix_spawn", ""}) {
+        std::string message = refused({"--cgi-launch", bad});
+        EXPECT_NE(message.find("--cgi-launch"), std::string::npos) << message;
+    }
+    refused({"--cgi-launch"});
 }
 
 // Earlier steps refuse --cgi-dir and --cgi-timeout as "not available in
