@@ -252,7 +252,8 @@ TEST_F(ConnectionTest, ReadWithNothingToReadChangesNothing) {
     EXPECT_EQ(connection->deadline(), t0 + settings.timeout);
 }
 
-TEST_F(ConnectionTest, ConnectionCloseLingersThenClosesWhenThePeerCloses) {
+// Connection: close and nothing more sent: close() at once, no lingering.
+TEST_F(ConnectionTest, ConnectionCloseWithNothingUnreadClosesAtOnce) {
     open();
     send(get("/bye", "Connection: close\r\n"));
     on_readable(t0);
@@ -262,7 +263,26 @@ TEST_F(ConnectionTest, ConnectionCloseLingersThenClosesWhenThePeerCloses) {
     ASSERT_EQ(replies.size(), 1u);
     EXPECT_EQ(replies[0].status, 200);
     EXPECT_EQ(header_value(replies[0].head, "Connection"), "close");
+    EXPECT_TRUE(eof) << "the server should have closed after the response";
+    EXPECT_EQ(connection->state(), State::kClosed);
+    EXPECT_EQ(connection->fd(), -1);
+}
+
+// Input still unread after the last response (here a pipelined request
+// behind Connection: close): closing now would send an RST, so the
+// connection lingers: FIN sent, input drained until the peer closes.
+TEST_F(ConnectionTest, ConnectionCloseWithInputPendingLingersThenClosesWhenThePeerCloses) {
+    open();
+    send(get("/bye", "Connection: close\r\n") + get("/never"));
+    on_readable(t0);
+
+    bool eof = false;
+    auto replies = split_replies(receive(&eof));
+    ASSERT_EQ(replies.size(), 1u);
+    EXPECT_EQ(replies[0].status, 200);
+    EXPECT_EQ(header_value(replies[0].head, "Connection"), "close");
     EXPECT_TRUE(eof) << "the server should have sent its FIN (shutdown SHUT_WR)";
+    EXPECT_EQ(seen, std::vector<std::string>{"GET /bye"});
     EXPECT_EQ(connection->state(), State::kLingering);
     EXPECT_EQ(connection->poll_events(), POLLIN);  // draining the client's input
 
@@ -276,7 +296,7 @@ TEST_F(ConnectionTest, ConnectionCloseLingersThenClosesWhenThePeerCloses) {
 
 TEST_F(ConnectionTest, LingeringDiscardsLateInputAndEndsAtItsDeadline) {
     open();
-    send(get("/bye", "Connection: close\r\n"));
+    send(get("/bye", "Connection: close\r\n") + get("/pipelined"));
     on_readable(t0);
     ASSERT_EQ(connection->state(), State::kLingering);
     receive();
@@ -300,7 +320,7 @@ TEST_F(ConnectionTest, Http10ClosesByDefault) {
     auto replies = split_replies(receive());
     ASSERT_EQ(replies.size(), 1u);
     EXPECT_EQ(header_value(replies[0].head, "Connection"), "close");
-    EXPECT_EQ(connection->state(), State::kLingering);
+    EXPECT_EQ(connection->state(), State::kClosed);
 }
 
 TEST_F(ConnectionTest, Http10KeepAliveStaysOpenAndSaysSo) {
@@ -326,7 +346,7 @@ TEST_F(ConnectionTest, HandlerCanAskToClose) {
     ASSERT_EQ(replies.size(), 1u);
     EXPECT_EQ(replies[0].status, 503);
     EXPECT_EQ(header_value(replies[0].head, "Connection"), "close");
-    EXPECT_EQ(connection->state(), State::kLingering);
+    EXPECT_EQ(connection->state(), State::kClosed);
 }
 
 // Framing is lost after a malformed request: answer 400 and close, and do

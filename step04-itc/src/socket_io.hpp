@@ -26,3 +26,7 @@ IoResult send_some(int socket, const char* data, std::size_t length, bool more);
 
 // Sends up to `count` bytes of `file` from `offset`, advancing `offset`.
 IoResult sendfile_some(int socket, int file, off_t& offset, std::size_t count);
+
+// Bytes received on `socket` that nobody has read yet (ioctl FIONREAD);
+// -1 when the kernel cannot tell.
+int unread_bytes(int socket);

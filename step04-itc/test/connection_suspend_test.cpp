@@ -203,7 +203,7 @@ TEST_F(ConnectionSuspendTest, AResumedConnectionCloseRequestCloses) {
     Received got = receive(peer_.get());
     EXPECT_TRUE(contains(got.bytes, "Connection: close\r\n")) << got.bytes;
     EXPECT_TRUE(got.eof);  // FIN after the response
-    EXPECT_EQ(connection().state(), State::kLingering);
+    EXPECT_EQ(connection().state(), State::kClosed);  // nothing left unread: no lingering
 }
 
 TEST_F(ConnectionSuspendTest, AResumeBeforeTheHandlerReturnsIsNotLost) {
@@ -232,7 +232,7 @@ TEST_F(ConnectionSuspendTest, ShutdownAnswersAParkedRequest503) {
     EXPECT_TRUE(contains(got.bytes, "Connection: close\r\n"));
     EXPECT_TRUE(contains(got.bytes, "server is stopping"));
     EXPECT_TRUE(got.eof);
-    EXPECT_EQ(connection().state(), State::kLingering);
+    EXPECT_EQ(connection().state(), State::kClosed);  // nothing left unread: no lingering
 
     // The handle was detached: a resume that comes later is refused and
     // wakes nobody, so no thread writes to a connection being closed.
@@ -271,7 +271,7 @@ TEST_F(ConnectionSuspendTest, ShutdownLetsAHalfReceivedRequestFinish) {
     EXPECT_TRUE(contains(got.bytes, "Connection: close\r\n"));  // the last response
     EXPECT_TRUE(got.bytes.ends_with("now /half"));
     EXPECT_TRUE(got.eof);
-    EXPECT_EQ(connection().state(), State::kLingering);
+    EXPECT_EQ(connection().state(), State::kClosed);  // nothing left unread: no lingering
 }
 
 TEST_F(ConnectionSuspendTest, ShutdownAnswersOnlyThePipelinedRequestInProgress) {

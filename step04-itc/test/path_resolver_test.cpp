@@ -1,7 +1,10 @@
 // Unit tests for percent_decode() and resolve_target(): decoding, index files,
 // redirects, and every way out of the document root (on a temporary tree).
+// From step03 resolve_target() opens the file (openat2, RESOLVE_BENEATH):
+// a test checks that the descriptor it returns is the file it should be.
 #include "path_resolver.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -77,6 +80,7 @@ TEST(PercentDecode, MalformedEscapesAreRefused) {
 //     link-inside -> file.txt   link-dir-inside -> sub
 //     link-out-file -> ../outside/secret.txt   link-out-dir -> ../outside
 //     link-sibling -> ../www2/secret.txt       (a sibling whose name starts like the root)
+//     link-absolute -> ROOT/file.txt           (absolute, though it points inside)
 //     idx-out/index.html -> ../../outside/secret.txt
 //   BASE/outside/secret.txt   BASE/www2/secret.txt
 // The tests only read it, so it is built once for the suite (it takes a few
@@ -113,6 +117,9 @@ protected:
         char real[PATH_MAX];
         ASSERT_NE(::realpath(www.c_str(), real), nullptr);
         root_ = real;
+        fs::create_symlink(root_ + "/file.txt", www / "link-absolute");
+        root_fd_ = open_document_root(root_);
+        ASSERT_TRUE(root_fd_.valid());
     }
 
     static void TearDownTestSuite() {
@@ -120,6 +127,7 @@ protected:
         if (!base_.empty()) fs::remove_all(base_, ignored);  // does not follow symlinks
         base_.clear();
         root_.clear();
+        root_fd_.reset();
     }
 
     void SetUp() override { ASSERT_FALSE(root_.empty()) << "the temporary tree was not built"; }
@@ -128,13 +136,22 @@ protected:
         std::ofstream(path) << content;
     }
 
-    static Resolution resolve(std::string_view target) { return resolve_target(root_, target); }
+    static Resolution resolve(std::string_view target) {
+        return resolve_target(root_fd_.get(), target);
+    }
 
+    // `target` opens the file `relative` (below the root): the same inode.
     static void expect_file(std::string_view target, const std::string& relative) {
         Resolution r = resolve(target);
         EXPECT_EQ(r.kind, Kind::kFile) << target << " -> " << r.status << " " << r.reason;
         EXPECT_EQ(r.status, 200) << target;
-        EXPECT_EQ(r.path, root_ + "/" + relative) << target;
+        ASSERT_TRUE(r.file.valid()) << target;
+        struct stat opened {}, expected {};
+        ASSERT_EQ(::fstat(r.file.get(), &opened), 0);
+        ASSERT_EQ(::stat((root_ + "/" + relative).c_str(), &expected), 0) << relative;
+        EXPECT_EQ(opened.st_ino, expected.st_ino) << target << " is not " << relative;
+        EXPECT_EQ(opened.st_dev, expected.st_dev) << target;
+        EXPECT_EQ(r.size, static_cast<std::size_t>(expected.st_size)) << target;
     }
 
     static void expect_error(std::string_view target, int status) {
@@ -143,6 +160,7 @@ protected:
         EXPECT_EQ(r.status, status) << target << ": " << r.reason;
         EXPECT_FALSE(r.reason.empty()) << target;
         EXPECT_TRUE(r.path.empty()) << target;
+        EXPECT_FALSE(r.file.valid()) << target;
     }
 
     static void expect_redirect(std::string_view target, const std::string& location) {
@@ -154,6 +172,7 @@ protected:
 
     static inline fs::path base_;
     static inline std::string root_;
+    static inline UniqueFd root_fd_;
 };
 
 TEST_F(ResolveTarget, RegularFiles) {
@@ -235,7 +254,7 @@ TEST_F(ResolveTarget, SymlinksOutOfTheRootAre403) {
 }
 
 TEST_F(ResolveTarget, SymlinksInsideTheRootAreServed) {
-    expect_file("/link-inside", "file.txt");  // the real path is reported
+    expect_file("/link-inside", "file.txt");
     expect_file("/link-dir-inside/", "sub/index.html");
     expect_file("/link-dir-inside/nested/deep.css", "sub/nested/deep.css");
     expect_redirect("/link-dir-inside", "/link-dir-inside/");
@@ -271,6 +290,35 @@ TEST_F(ResolveTarget, AbsoluteFormIsAccepted) {
 
 TEST_F(ResolveTarget, FifoIs403) {
     expect_error("/fifo", 403);
+}
+
+// RESOLVE_BENEATH refuses every absolute symlink, even one that points back
+// inside: the kernel does not compare paths, it refuses to restart a lookup
+// at "/". step01's realpath() check would serve this one.
+TEST_F(ResolveTarget, AbsoluteSymlinkIs403EvenPointingInside) {
+    expect_error("/link-absolute", 403);
+}
+
+// The Content-Type comes from the name the client asked for.
+TEST_F(ResolveTarget, PathIsTheDecodedTargetPlusIndex) {
+    EXPECT_EQ(resolve("/a%20b.txt?x=1").path, "/a b.txt");
+    EXPECT_EQ(resolve("/sub/").path, "/sub/index.html");
+    EXPECT_EQ(resolve("/").path, "/index.html");
+    EXPECT_EQ(resolve("/link-inside").path, "/link-inside");
+}
+
+// The descriptor is read-only and close-on-exec: a CGI child never gets it.
+TEST_F(ResolveTarget, FileIsOpenReadOnlyAndCloseOnExec) {
+    Resolution r = resolve("/file.txt");
+    ASSERT_TRUE(r.file.valid());
+    int flags = ::fcntl(r.file.get(), F_GETFL);
+    EXPECT_EQ(flags & O_ACCMODE, O_RDONLY);
+    EXPECT_NE(::fcntl(r.file.get(), F_GETFD) & FD_CLOEXEC, 0);
+}
+
+TEST_F(ResolveTarget, OnlyAnExistingDirectoryOpensAsTheRoot) {
+    EXPECT_FALSE(open_document_root(root_ + "/missing").valid());
+    EXPECT_FALSE(open_document_root(root_ + "/file.txt").valid());  // not a directory
 }
 
 }  // namespace

@@ -252,7 +252,13 @@ void Connection::finish_response(Clock::time_point now) {
 // The response is out: keep the connection for the next request, or close.
 void Connection::after_response(bool must_close, Clock::time_point now) {
     if (must_close || closing_) {
-        // Tear down gently: FIN now, drain input for a moment, then close.
+        // Nothing the client sent is left unread: close() sends a FIN after
+        // the response, which arrives whole (libmicrohttpd closes here too).
+        if (!request_failed_ && read_length_ == 0 && unread_bytes(fd()) == 0)
+            return close(Completion::kCompletedOk);
+        // Unread input would make close() send an RST, which can destroy
+        // the response before the client reads it (RFC 9112 §9.6). So tear
+        // down gently: FIN now, drain input for a moment, then close.
         ::shutdown(fd(), SHUT_WR);
         state_ = State::kLingering;
         deadline_ = now + kLingerTime;

@@ -2,6 +2,7 @@
 // raised. Introduced in step01, changed in step03.
 #include "socket_io.hpp"
 
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
@@ -41,4 +42,9 @@ IoResult sendfile_some(int socket, int file, off_t& offset, std::size_t count) {
     while (n < 0 && errno == EINTR);
     if (n == 0) return {IoResult::Kind::kError, 0, EIO};  // the file shrank under us
     return from_return(n);
+}
+
+int unread_bytes(int socket) {
+    int count = 0;
+    return ::ioctl(socket, FIONREAD, &count) == 0 ? count : -1;
 }

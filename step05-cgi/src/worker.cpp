@@ -138,8 +138,10 @@ void Worker::poll_all() {
     int ready = ::poll(poll_set_.data(), poll_set_.size(), timeout);  // MHD_sys_poll_
     if (ready < 0 && errno != EINTR) log_error(errno_message("poll"));
     now = Clock::now();
-    trace("poll", name() + " ready=" + std::to_string(std::max(ready, 0)) +
-                      " connections=" + std::to_string(connections_.size()));
+    // Only when tracing: the line costs allocations, and this is every wake-up.
+    if (trace_enabled())
+        trace("poll", name() + " ready=" + std::to_string(std::max(ready, 0)) +
+                          " connections=" + std::to_string(connections_.size()));
 
     if (ready > 0 && (poll_set_[1].revents & POLLIN)) handle_wakeup(now);
     if (ready > 0 && accepting_ && (poll_set_[0].revents & POLLIN)) accept_connection(now);
@@ -233,7 +235,8 @@ void Worker::accept_connection(Clock::time_point now) {
             return;
         }
         std::string who = describe_peer(peer);
-        trace("accept", name() + " fd=" + std::to_string(socket.get()) + " peer=" + who);
+        if (trace_enabled())
+            trace("accept", name() + " fd=" + std::to_string(socket.get()) + " peer=" + who);
         if (control_.connections.load() >= control_.max_connections) {
             refuse(socket.get(), name());  // MHD_OPTION_CONNECTION_LIMIT
             continue;
@@ -249,8 +252,9 @@ void Worker::add_connection(UniqueFd socket, std::string peer, Clock::time_point
     disable_nagle(socket.get());
     connections_.push_front(
         std::make_unique<Connection>(std::move(socket), std::move(peer), settings_, handler_, now));
-    trace("add", name() + " fd=" + std::to_string(connections_.front()->fd()) + " started, " +
-                     std::to_string(connections_.size()) + " connections");
+    if (trace_enabled())
+        trace("add", name() + " fd=" + std::to_string(connections_.front()->fd()) + " started, " +
+                         std::to_string(connections_.size()) + " connections");
 }
 
 // call_handlers: read when readable, write when writable, then process
@@ -271,8 +275,9 @@ void Worker::cleanup_connections() {
         [](const std::unique_ptr<Connection>& connection) { return connection->closed(); });
     control_.connections.fetch_sub(freed);
     if (freed > 0)
-        trace("cleanup", name() + " freed=" + std::to_string(freed) +
-                             " connections=" + std::to_string(connections_.size()));
+        if (trace_enabled())
+            trace("cleanup", name() + " freed=" + std::to_string(freed) +
+                                 " connections=" + std::to_string(connections_.size()));
 }
 
 void Worker::close_all_connections() {
