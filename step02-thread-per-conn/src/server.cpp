@@ -112,8 +112,12 @@ void Server::run() {
         try {
             // The peer string is copied into the thread: nothing it uses
             // belongs to the loop, which goes on and reuses its variables.
-            threads_.start(client, [this, who](int fd) { serve_connection(fd, who); });
-            trace("thread", "started, " + std::to_string(threads_.active()) + " running");
+            // The new thread traces its own start, so that the line always
+            // comes before the connection's first "read".
+            threads_.start(client, [this, who](int fd) {
+                trace("thread", "started, " + std::to_string(threads_.active()) + " running");
+                serve_connection(fd, who);
+            });
         } catch (const std::system_error& error) {  // out of threads or memory
             log_error(std::string("cannot start a thread: ") + error.what());
             refuse(client.get(), "cannot start a thread");

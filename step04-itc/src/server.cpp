@@ -33,14 +33,15 @@ Server::Server(const ServerOptions& options, AccessHandler handler)
         settings.worker_id = id;
         workers_.push_back(std::make_unique<Worker>(listener_.fd(), settings, handler_, control_));
     }
+    // Before the threads start, so that it is the first line of the trace.
+    trace("start", std::to_string(workers_.size()) + " workers polling fd=" +
+                       std::to_string(listener_.fd()));
     try {
         for (auto& worker : workers_) worker->start();
     } catch (const std::system_error& error) {  // no more threads: undo what started
         stop();
         throw StartupError(std::string("cannot start a worker thread: ") + error.what());
     }
-    trace("start", std::to_string(workers_.size()) + " workers polling fd=" +
-                       std::to_string(listener_.fd()));
 }
 
 std::string Server::url() const { return "http://" + host_ + ":" + std::to_string(port_); }
