@@ -22,7 +22,13 @@ run: build
 	@echo "serving www/ with $(LATEST) (Ctrl-C stops it)"
 	$(BUILD)/$(LATEST)/httpd --root www --port $(PORT)
 
+# The test command also runs the benchmark harness once, in its quick mode
+# (ctest's bench.quick), so it needs the anchors; matplotlib (plots only) is
+# left to `make bench`.
+BENCH_DEPS := wrk nginx lighttpd libmicrohttpd-dev pkg-config gcc strace util-linux
+
 test: build
+	@tools/install-deps $(BENCH_DEPS)
 	ctest --preset $(PRESET)
 
 # The same suite under the sanitizers (see README, "Sanitizers").

@@ -18,7 +18,11 @@ namespace {
 // Without an inter-thread wake-up (that is step04), a sleeping worker only
 // notices a stop request when poll() returns: so it never sleeps longer.
 constexpr std::chrono::milliseconds kStopCheckInterval(1000);
-constexpr int kAcceptBatch = 8;  // accepts per wake-up, so a burst is not one per round
+// Accepts per wake-up. One, as MHD_accept_connection: a second accept4()
+// almost always fails with EAGAIN, a wasted system call per connection. A
+// burst of clients keeps the socket readable, so the next poll() returns at
+// once for the next one.
+constexpr int kAcceptBatch = 1;
 constexpr std::chrono::milliseconds kAcceptPauseOnEmfile(100);
 
 // TCP_NODELAY: on a persistent connection, Nagle's algorithm would hold a

@@ -18,7 +18,11 @@ namespace {
 
 // How long a stopping worker lets in-flight requests finish.
 constexpr std::chrono::seconds kStopGrace(5);
-constexpr int kAcceptBatch = 8;  // accepts per wake-up, so a burst is not one per round
+// Accepts per wake-up. One, as MHD_accept_connection: a second accept4()
+// almost always fails with EAGAIN, a wasted system call per connection. A
+// burst of clients keeps the socket readable, so the next poll() returns at
+// once for the next one.
+constexpr int kAcceptBatch = 1;
 constexpr std::chrono::milliseconds kAcceptPauseOnEmfile(100);
 
 // TCP_NODELAY: on a persistent connection, Nagle's algorithm would hold a
