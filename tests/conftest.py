@@ -85,7 +85,8 @@ def _parse_caps(text):
 def _build_dir(config):
     value = (config.getoption("--build-dir") or os.environ.get("HTTPD_BUILD_DIR")
              or str(REPO / "build" / "default"))
-    return Path(value)
+    # Absolute: some tests start the server from another working directory.
+    return Path(value).resolve()
 
 
 def _step_binary(build_dir, n):
@@ -104,7 +105,7 @@ def _select_targets(config):
     wanted = _parse_steps(step_opt) if step_opt else None
 
     if server:
-        path = Path(server)
+        path = Path(server).resolve()
         if not (path.is_file() and os.access(path, os.X_OK)):
             raise pytest.UsageError(f"--server: {server} is not an executable file")
         if wanted and len(wanted) > 1:
