@@ -109,8 +109,8 @@ class ServerProcess:
             try:
                 with open(f"/proc/{self.pid}/task/{task}/comm") as f:
                     names.append(f.read().strip())
-            except FileNotFoundError:
-                pass  # a thread that just ended
+            except (FileNotFoundError, ProcessLookupError):
+                pass  # a thread that just ended (ENOENT, or ESRCH mid-read)
         return names
 
     def threads_named(self, prefix):
