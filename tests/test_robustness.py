@@ -162,9 +162,11 @@ def test_no_descriptor_is_leaked(server):
         _start_download(server).abort()
         with server.connect() as conn:
             conn.send(b"GET /page.html HTTP/1.1\r\nHo")
-    wait_until(lambda: server.fds() <= baseline, 10,
-               message=f"open fds stay above the idle count {baseline}")
-    assert server.fds() == baseline
+    # Equal, not at most: a server that closed its listening socket would
+    # fall below. Polled, because a sanitizer runtime may hold a descriptor
+    # of its own for a moment.
+    wait_until(lambda: server.fds() == baseline, 10,
+               message=f"open fds do not return to the idle count {baseline}")
 
 
 def test_sigterm_stops_the_server(server):
