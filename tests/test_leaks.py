@@ -257,9 +257,10 @@ def test_nothing_leaks_under_a_mixed_workload(leak_server, target, docroot):
     # The idle counts are taken after one request has come and gone: a
     # sanitizer runtime starts a thread of its own at the first thread the
     # server creates (step02's first connection), and that thread stays.
+    fds_before = server.fds()
     assert server.get("/page.html").status == 200
-    wait_until(lambda: server.threads_named("conn") == 0, SETTLE,
-               message="the warm-up connection's thread did not end")
+    wait_until(lambda: server.threads_named("conn") == 0 and server.fds() == fds_before,
+               SETTLE, message="the warm-up connection did not end")
     baseline = snapshot(server.pid)
     peak = list(baseline)
     lock = threading.Lock()

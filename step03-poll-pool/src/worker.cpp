@@ -18,11 +18,6 @@ namespace {
 // Without an inter-thread wake-up (that is step04), a sleeping worker only
 // notices a stop request when poll() returns: so it never sleeps longer.
 constexpr std::chrono::milliseconds kStopCheckInterval(1000);
-// Accepts per wake-up. One, as MHD_accept_connection: a second accept4()
-// almost always fails with EAGAIN, a wasted system call per connection. A
-// burst of clients keeps the socket readable, so the next poll() returns at
-// once for the next one.
-constexpr int kAcceptBatch = 1;
 constexpr std::chrono::milliseconds kAcceptPauseOnEmfile(100);
 
 // TCP_NODELAY: on a persistent connection, Nagle's algorithm would hold a
@@ -124,38 +119,40 @@ void Worker::poll_all() {
 
 // The listening socket is readable: take the waiting clients. Several
 // workers may race for the same one; the losers get EAGAIN, which is normal.
+// One accept per wake-up, as MHD_accept_connection: a second accept4()
+// would almost always fail with EAGAIN, a wasted system call per
+// connection. A burst of clients keeps the socket readable, so the next
+// poll() returns at once for the next one.
 void Worker::accept_connection(Clock::time_point now) {
-    for (int i = 0; i < kAcceptBatch; ++i) {
-        sockaddr_in peer{};
-        socklen_t len = sizeof peer;
-        UniqueFd socket(::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
-                                  SOCK_NONBLOCK | SOCK_CLOEXEC));
-        if (!socket) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                // Every worker woke for this client; another one took it
-                // (the thundering herd, seen in --trace).
-                if (i == 0) trace("accept", name() + " EAGAIN: another worker was faster");
-                return;
-            }
-            if (errno == EINTR || errno == ECONNABORTED) continue;
-            log_error(errno_message(name() + " accept"));
-            if (errno == EMFILE || errno == ENFILE) {
-                // Out of descriptors: the client stays queued and the socket
-                // stays readable. Stop polling it for a moment, or every
-                // worker would spin on it.
-                accept_paused_until_ = now + kAcceptPauseOnEmfile;
-            }
+    sockaddr_in peer{};
+    socklen_t len = sizeof peer;
+    UniqueFd socket(::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
+                              SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!socket) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            // Every worker woke for this client; another one took it
+            // (the thundering herd, seen in --trace).
+            trace("accept", name() + " EAGAIN: another worker was faster");
             return;
         }
-        std::string who = describe_peer(peer);
-        if (trace_enabled())
-            trace("accept", name() + " fd=" + std::to_string(socket.get()) + " peer=" + who);
-        if (control_.connections.load() >= control_.max_connections) {
-            refuse(socket.get(), name());  // MHD_OPTION_CONNECTION_LIMIT
-            continue;
+        if (errno == EINTR || errno == ECONNABORTED) return;  // poll() tells again
+        log_error(errno_message(name() + " accept"));
+        if (errno == EMFILE || errno == ENFILE) {
+            // Out of descriptors: the client stays queued and the socket
+            // stays readable. Stop polling it for a moment, or every
+            // worker would spin on it.
+            accept_paused_until_ = now + kAcceptPauseOnEmfile;
         }
-        add_connection(std::move(socket), std::move(who), now);
+        return;
     }
+    std::string who = describe_peer(peer);
+    if (trace_enabled())
+        trace("accept", name() + " fd=" + std::to_string(socket.get()) + " peer=" + who);
+    if (control_.connections.load() >= control_.max_connections) {
+        refuse(socket.get(), name());  // MHD_OPTION_CONNECTION_LIMIT
+        return;
+    }
+    add_connection(std::move(socket), std::move(who), now);
 }
 
 // internal_add_connection: allocate the connection and its pool, link it
